@@ -1,0 +1,173 @@
+import { shapeString, type HostTensor } from './host-tensor';
+import { Buffer, Parameter } from './parameter';
+
+export interface LoadReport {
+  missing: string[];
+  unexpected: string[];
+  /** keys present on both sides whose shapes differ (never loaded). */
+  mismatched: { key: string; expected: readonly number[]; got: readonly number[] }[];
+}
+
+export class StateDictError extends Error {
+  constructor(
+    message: string,
+    readonly report: LoadReport,
+  ) {
+    super(message);
+    this.name = 'StateDictError';
+  }
+}
+
+export type StateDict = Map<string, HostTensor>;
+
+/**
+ * Base of every model part. Children, parameters and buffers are registered by name, so
+ * state-dict keys are the dotted paths PyTorch (and mmdetection) would give them:
+ * own parameters, then own buffers, then children in registration order.
+ */
+export abstract class Module {
+  private readonly _params = new Map<string, Parameter>();
+  private readonly _buffers = new Map<string, Buffer>();
+  private readonly _children = new Map<string, Module>();
+  training = true;
+
+  /** Name used by init_cfg `layer` matching and by analysis output (PyTorch class name). */
+  get typeName(): string {
+    return this.constructor.name;
+  }
+
+  // --- registration ------------------------------------------------------------------------
+  protected addModule<M extends Module>(name: string, m: M): M {
+    if (this._children.has(name) || this._params.has(name)) throw new Error(`${this.typeName}: '${name}' registered twice`);
+    this._children.set(name, m);
+    return m;
+  }
+
+  protected addParameter(name: string, shape: readonly number[]): Parameter {
+    const p = new Parameter(shape);
+    this._params.set(name, p);
+    return p;
+  }
+
+  protected addBuffer(name: string, b: Buffer): Buffer {
+    this._buffers.set(name, b);
+    return b;
+  }
+
+  /** Drop a registered child (e.g. an unused head layer), keeping the key layout honest. */
+  protected removeModule(name: string): void {
+    this._children.delete(name);
+  }
+
+  child(name: string): Module | undefined {
+    return this._children.get(name);
+  }
+
+  children(): IterableIterator<[string, Module]> {
+    return this._children.entries();
+  }
+
+  // --- traversal ---------------------------------------------------------------------------
+  *namedModules(prefix = ''): Generator<[string, Module]> {
+    yield [prefix, this];
+    for (const [n, c] of this._children) yield* c.namedModules(prefix ? `${prefix}.${n}` : n);
+  }
+
+  *namedParameters(prefix = ''): Generator<[string, Parameter]> {
+    for (const [n, m] of this.namedModules(prefix)) {
+      for (const [pn, p] of m._params) yield [n ? `${n}.${pn}` : pn, p];
+    }
+  }
+
+  /** Parameters and buffers in state-dict order. */
+  *namedState(prefix = ''): Generator<[string, Parameter]> {
+    for (const [pn, p] of this._params) yield [prefix ? `${prefix}.${pn}` : pn, p];
+    for (const [bn, b] of this._buffers) yield [prefix ? `${prefix}.${bn}` : bn, b];
+    for (const [cn, c] of this._children) yield* c.namedState(prefix ? `${prefix}.${cn}` : cn);
+  }
+
+  parameters(): Parameter[] {
+    return [...this.namedParameters()].map(([, p]) => p);
+  }
+
+  numParameters(trainableOnly = false): number {
+    let n = 0;
+    for (const [, p] of this.namedParameters()) if (!trainableOnly || p.requiresGrad) n += p.numel;
+    return n;
+  }
+
+  // --- mode --------------------------------------------------------------------------------
+  train(mode = true): this {
+    for (const [, m] of this.namedModules()) m.training = mode;
+    for (const [, m] of this.namedModules()) m.afterModeChange();
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Hook for norm_eval / frozen_stages style overrides after train()/eval(). */
+  protected afterModeChange(): void {}
+
+  // --- state dict --------------------------------------------------------------------------
+  stateDict(): StateDict {
+    const out: StateDict = new Map();
+    for (const [k, p] of this.namedState()) out.set(k, p.toHost());
+    return out;
+  }
+
+  /**
+   * Load values by key. Reports what PyTorch reports; with `strict` any missing, unexpected
+   * or shape-mismatched key is an error and nothing is written.
+   */
+  loadStateDict(dict: StateDict, opts: { strict?: boolean } = {}): LoadReport {
+    const own = new Map(this.namedState());
+    const report: LoadReport = { missing: [], unexpected: [], mismatched: [] };
+    const toLoad: [Parameter, HostTensor][] = [];
+    for (const [k, p] of own) {
+      const v = dict.get(k);
+      if (!v) {
+        report.missing.push(k);
+      } else if (!sameShape(p.shape, v.shape)) {
+        report.mismatched.push({ key: k, expected: p.shape, got: v.shape });
+      } else {
+        toLoad.push([p, v]);
+      }
+    }
+    for (const k of dict.keys()) if (!own.has(k)) report.unexpected.push(k);
+    if (opts.strict && (report.missing.length || report.unexpected.length || report.mismatched.length)) {
+      throw new StateDictError(describeLoadReport(report), report);
+    }
+    for (const [p, v] of toLoad) p.set(convertData(v, p));
+    return report;
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function convertData(v: HostTensor, p: Parameter) {
+  if (v.dtype === p.dtype) return v.data.slice();
+  if (p.dtype === 'int64') return BigInt64Array.from(Array.from(v.data as ArrayLike<number>, (x) => BigInt(Math.round(Number(x)))));
+  if (p.dtype === 'float32') return Float32Array.from(v.data as ArrayLike<number>, (x) => Number(x));
+  throw new Error(`cannot load a ${v.dtype} tensor into a ${p.dtype} parameter`);
+}
+
+/** PyTorch-style summary of a load. */
+export function describeLoadReport(r: LoadReport): string {
+  const parts: string[] = [];
+  if (r.missing.length) parts.push(`missing keys (${r.missing.length}): ${listKeys(r.missing)}`);
+  if (r.unexpected.length) parts.push(`unexpected keys (${r.unexpected.length}): ${listKeys(r.unexpected)}`);
+  if (r.mismatched.length) {
+    const m = r.mismatched.map((x) => `${x.key} (checkpoint ${shapeString(x.got)}, model ${shapeString(x.expected)})`);
+    parts.push(`size mismatch (${m.length}): ${listKeys(m)}`);
+  }
+  return parts.length ? `error(s) in loading state_dict: ${parts.join('; ')}` : 'all keys matched';
+}
+
+function listKeys(keys: string[], limit = 8): string {
+  const shown = keys.slice(0, limit).join(', ');
+  return keys.length > limit ? `${shown}, ... (${keys.length - limit} more)` : shown;
+}

@@ -1,0 +1,432 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type {
+  BinaryOp,
+  CompareOp,
+  Conv2dOptions,
+  Engine,
+  NmsOptions,
+  Pool2dOptions,
+  ReduceOp,
+  ResizeOptions,
+  RoiAlignOptions,
+  UnaryOp,
+} from '../../core/engine';
+import { hostTensor, type DType, type HostTensor } from '../../core/host-tensor';
+import type { Parameter } from '../../core/parameter';
+import type { Tensor } from '../../core/tensor';
+import {
+  broadcastOperand,
+  fromLogical,
+  isChannelsLast,
+  logicalShape,
+  NHWC_AXES,
+  physicalAxis,
+  toLogical,
+  toPhysicalOrder,
+} from './layout';
+import { hostNms } from './host-nms';
+import { roiAlign } from './roi-align';
+
+/** A tfjs tensor seen through the op layer: logical NCHW shape over NHWC storage (rank 4). */
+export class TfTensor implements Tensor {
+  readonly shape: readonly number[];
+  constructor(readonly t: tf.Tensor) {
+    this.shape = logicalShape(t);
+  }
+  get dtype(): DType {
+    return this.t.dtype === 'int32' ? 'int32' : this.t.dtype === 'bool' ? 'bool' : 'float32';
+  }
+}
+
+const wrap = (t: tf.Tensor): TfTensor => new TfTensor(t);
+export const unwrap = (t: Tensor): tf.Tensor => {
+  if (!(t instanceof TfTensor)) throw new Error('tensor does not belong to the tfjs engine');
+  return t.t;
+};
+
+/**
+ * Eager TensorFlow.js engine. Differentiable through tfjs's autodiff (parameters are tf
+ * variables), so the same forward serves training and inference.
+ */
+export class TfjsEngine implements Engine {
+  readonly name = 'tfjs';
+  readonly eager = true;
+  private readonly vars = new WeakMap<Parameter, { version: number; v: tf.Variable }>();
+
+  get backend(): string {
+    return tf.getBackend();
+  }
+
+  // --- data ----------------------------------------------------------------------------
+  parameter(p: Parameter): Tensor {
+    const cached = this.vars.get(p);
+    if (cached && cached.version === p.version) return wrap(cached.v);
+    const value = tf.tidy(() => fromLogical(tensorFromHost(p.toHost())));
+    if (cached) {
+      cached.v.assign(value);
+      value.dispose();
+      cached.version = p.version;
+      return wrap(cached.v);
+    }
+    const v = tf.variable(value, p.requiresGrad, undefined, value.dtype);
+    value.dispose();
+    this.vars.set(p, { version: p.version, v });
+    return wrap(v);
+  }
+
+  /** The tf variable behind a parameter (optimisers update it; `pull` copies back). */
+  variable(p: Parameter): tf.Variable {
+    this.parameter(p);
+    return this.vars.get(p)!.v;
+  }
+
+  /** Copy an engine-side (trained) value back to the parameter's host memory. */
+  pull(p: Parameter): void {
+    const entry = this.vars.get(p);
+    if (!entry) return;
+    const host = this.readSync(wrap(entry.v));
+    p.set(p.dtype === 'int64' ? BigInt64Array.from(host.data as Int32Array, (x) => BigInt(x)) : host.data);
+    entry.version = p.version;
+  }
+
+  assign(p: Parameter, value: Tensor): void {
+    const v = this.variable(p);
+    v.assign(tf.cast(unwrap(value), v.dtype));
+    // the host copy is refreshed lazily by pull(); mark the cache as authoritative
+  }
+
+  constant(t: HostTensor): Tensor {
+    return wrap(fromLogical(tensorFromHost(t)));
+  }
+
+  scalar(value: number, dtype: DType = 'float32'): Tensor {
+    return wrap(tf.scalar(value, dtype === 'float32' ? 'float32' : 'int32'));
+  }
+
+  async read(t: Tensor): Promise<HostTensor> {
+    const logical = toLogical(unwrap(t));
+    const data = await logical.data();
+    if (logical !== unwrap(t)) logical.dispose();
+    return toHost(t, data);
+  }
+
+  readSync(t: Tensor): HostTensor {
+    const logical = tf.tidy(() => toLogical(unwrap(t)));
+    const data = logical.dataSync();
+    if (logical !== unwrap(t)) logical.dispose();
+    return toHost(t, data);
+  }
+
+  // --- dense ---------------------------------------------------------------------------
+  conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOptions): Tensor {
+    const xt = unwrap(x) as tf.Tensor4D;
+    // weight is stored NHWC like every rank-4 tensor: [O, kh, kw, I] → tfjs wants [kh, kw, I, O]
+    const w = tf.transpose(unwrap(weight), [1, 2, 3, 0]) as tf.Tensor4D;
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+      [0, 0],
+      [o.padding[0], o.padding[0]],
+      [o.padding[1], o.padding[1]],
+      [0, 0],
+    ];
+    let y: tf.Tensor4D;
+    if (o.groups === 1) {
+      y = tf.conv2d(xt, w, [o.stride[0], o.stride[1]], pad, 'NHWC', [o.dilation[0], o.dilation[1]]);
+    } else {
+      y = groupedConv(xt, w, o, pad);
+    }
+    return wrap(bias ? tf.add(y, unwrap(bias)) : y);
+  }
+
+  linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+    const xt = unwrap(x);
+    const flat = xt.rank === 2 ? xt : tf.reshape(toLogical(xt), [-1, xt.shape[xt.rank - 1]]);
+    // an explicit transpose: tfjs-wasm's transposed matMul is an order of magnitude slower
+    let y: tf.Tensor = tf.matMul(flat as tf.Tensor2D, tf.transpose(unwrap(weight)) as tf.Tensor2D);
+    if (bias) y = tf.add(y, unwrap(bias));
+    if (xt.rank !== 2) y = fromLogical(tf.reshape(y, [...logicalShape(xt).slice(0, -1), y.shape[1]!]));
+    return wrap(y);
+  }
+
+  matmul(a: Tensor, b: Tensor): Tensor {
+    return wrap(fromLogical(tf.matMul(toLogical(unwrap(a)), toLogical(unwrap(b)))));
+  }
+
+  batchNorm(x: Tensor, mean: Tensor, variance: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+    const xt = unwrap(x);
+    if (xt.rank !== 4 && xt.rank !== 2) throw new Error(`batch norm expects a 2-D or 4-D input, got rank ${xt.rank}`);
+    // channels are the last physical axis for both [N,C] and NHWC
+    return wrap(
+      tf.batchNorm(xt, unwrap(mean), unwrap(variance), bias ? unwrap(bias) : undefined, weight ? unwrap(weight) : undefined, eps),
+    );
+  }
+
+  moments(x: Tensor, axes: readonly number[]) {
+    const xt = unwrap(x);
+    const m = tf.moments(xt, axes.map((a) => physicalAxis(a, xt.rank)));
+    return { mean: wrap(m.mean), variance: wrap(m.variance) };
+  }
+
+  groupNorm(x: Tensor, groups: number, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+    const xt = unwrap(x) as tf.Tensor4D;
+    const [n, h, w, c] = xt.shape;
+    const g = tf.reshape(xt, [n, h, w, groups, c / groups]);
+    const { mean, variance } = tf.moments(g, [1, 2, 4], true);
+    let y: tf.Tensor = tf.reshape(tf.div(tf.sub(g, mean), tf.sqrt(tf.add(variance, eps))), [n, h, w, c]);
+    if (weight) y = tf.mul(y, unwrap(weight));
+    if (bias) y = tf.add(y, unwrap(bias));
+    return wrap(y);
+  }
+
+  // --- elementwise ---------------------------------------------------------------------
+  unary(op: UnaryOp, x: Tensor): Tensor {
+    const t = unwrap(x);
+    const f: Record<UnaryOp, (t: tf.Tensor) => tf.Tensor> = {
+      relu: tf.relu,
+      sigmoid: tf.sigmoid,
+      exp: tf.exp,
+      log: tf.log,
+      sqrt: tf.sqrt,
+      neg: tf.neg,
+      abs: tf.abs,
+      floor: tf.floor,
+      ceil: tf.ceil,
+      tanh: tf.tanh,
+    };
+    return wrap(f[op](t));
+  }
+
+  binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+    const [x, y] = this.aligned(a, b);
+    const f: Record<BinaryOp, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
+      add: tf.add,
+      sub: tf.sub,
+      mul: tf.mul,
+      div: tf.div,
+      maximum: tf.maximum,
+      minimum: tf.minimum,
+      pow: tf.pow,
+    };
+    return wrap(f[op](x, y));
+  }
+
+  compare(op: CompareOp, a: Tensor, b: Tensor): Tensor {
+    const [x, y] = this.aligned(a, b);
+    const f: Record<CompareOp, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
+      greater: tf.greater,
+      greaterEqual: tf.greaterEqual,
+      less: tf.less,
+      lessEqual: tf.lessEqual,
+      equal: tf.equal,
+    };
+    return wrap(f[op](x, y));
+  }
+
+  where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+    const rank = Math.max(cond.shape.length, a.shape.length, b.shape.length);
+    const [c, x, y] = [cond, a, b].map((t) => broadcastOperand(unwrap(t), rank));
+    return wrap(tf.where(c, x, y));
+  }
+
+  clip(x: Tensor, min: number, max: number): Tensor {
+    return wrap(tf.clipByValue(unwrap(x), min, max));
+  }
+
+  cast(x: Tensor, dtype: DType): Tensor {
+    const to = dtype === 'float32' ? 'float32' : dtype === 'bool' ? 'bool' : 'int32';
+    return wrap(tf.cast(unwrap(x), to));
+  }
+
+  softmax(x: Tensor, axis: number): Tensor {
+    const t = unwrap(x);
+    const pa = physicalAxis(axis, t.rank);
+    if (pa === t.rank - 1) return wrap(tf.softmax(t));
+    // tfjs softmax works on the last axis only: move the axis there and back
+    const perm = [...Array(t.rank).keys()].filter((i) => i !== pa).concat(pa);
+    const inv = perm.map((_, i) => perm.indexOf(i));
+    return wrap(tf.transpose(tf.softmax(tf.transpose(t, perm)), inv));
+  }
+
+  reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor {
+    const t = unwrap(x);
+    const f = { sum: tf.sum, mean: tf.mean, max: tf.max, min: tf.min }[op];
+    return wrap(reduceLogical(t, axes, keepDims, (v, ax, k) => f(v, ax, k)));
+  }
+
+  argmax(x: Tensor, axis: number): Tensor {
+    const t = unwrap(x);
+    return wrap(reduceLogical(t, [axis], false, (v, ax) => tf.argMax(v, ax[0])));
+  }
+
+  // --- layout --------------------------------------------------------------------------
+  reshape(x: Tensor, shape: readonly number[]): Tensor {
+    const t = unwrap(x);
+    if (!isChannelsLast(t.rank) && !isChannelsLast(shape.length)) return wrap(tf.reshape(t, [...shape]));
+    return wrap(fromLogical(tf.reshape(toLogical(t), [...shape])));
+  }
+
+  transpose(x: Tensor, perm: readonly number[]): Tensor {
+    return wrap(fromLogical(tf.transpose(toLogical(unwrap(x)), [...perm])));
+  }
+
+  concat(xs: readonly Tensor[], axis: number): Tensor {
+    const ts = xs.map(unwrap);
+    return wrap(tf.concat(ts, physicalAxis(axis, ts[0].rank)));
+  }
+
+  slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
+    return wrap(tf.slice(unwrap(x), toPhysicalOrder(begin), toPhysicalOrder(size)));
+  }
+
+  tile(x: Tensor, reps: readonly number[]): Tensor {
+    return wrap(tf.tile(unwrap(x), toPhysicalOrder(reps)));
+  }
+
+  // --- spatial -------------------------------------------------------------------------
+  resize(x: Tensor, o: ResizeOptions): Tensor {
+    const t = unwrap(x) as tf.Tensor4D;
+    const size: [number, number] = [o.size[0], o.size[1]];
+    if (o.mode === 'nearest') {
+      // PyTorch 'nearest': src = floor(dst * in / out) — tfjs without align/half-pixel does the same
+      return wrap(tf.image.resizeNearestNeighbor(t, size, false, false));
+    }
+    return wrap(tf.image.resizeBilinear(t, size, o.alignCorners, !o.alignCorners));
+  }
+
+  maxPool2d(x: Tensor, o: Pool2dOptions): Tensor {
+    const t = unwrap(x) as tf.Tensor4D;
+    const [padB, padR] = ceilExtra(t, o);
+    if (o.padding[0] === 0 && o.padding[1] === 0 && padB === 0 && padR === 0) {
+      return wrap(tf.maxPool(t, [o.kernel[0], o.kernel[1]], [o.stride[0], o.stride[1]], 'valid'));
+    }
+    // pad with -inf so padded cells never win, as PyTorch
+    const padded = tf.pad(
+      t,
+      [[0, 0], [o.padding[0], o.padding[0] + padB], [o.padding[1], o.padding[1] + padR], [0, 0]],
+      -3.4e38,
+    );
+    return wrap(tf.maxPool(padded, [o.kernel[0], o.kernel[1]], [o.stride[0], o.stride[1]], 'valid'));
+  }
+
+  avgPool2d(x: Tensor, o: Pool2dOptions): Tensor {
+    const t = unwrap(x) as tf.Tensor4D;
+    const [padB, padR] = ceilExtra(t, o);
+    const k: [number, number] = [o.kernel[0], o.kernel[1]];
+    const s: [number, number] = [o.stride[0], o.stride[1]];
+    if (o.padding[0] === 0 && o.padding[1] === 0 && padB === 0 && padR === 0) {
+      return wrap(tf.avgPool(t, k, s, 'valid'));
+    }
+    const [, h, w] = t.shape;
+    const pads: [number, number][] = [[0, 0], [o.padding[0], o.padding[0] + padB], [o.padding[1], o.padding[1] + padR], [0, 0]];
+    const sums = tf.mul(tf.avgPool(tf.pad(t, pads), k, s, 'valid'), k[0] * k[1]);
+    // divisor: window cells inside the input, plus the explicit padding when counted (never the ceil overhang)
+    const inside = o.countIncludePad
+      ? tf.pad(tf.ones([1, h + 2 * o.padding[0], w + 2 * o.padding[1], 1]), [[0, 0], [0, padB], [0, padR], [0, 0]])
+      : tf.pad(tf.ones([1, h, w, 1]), pads);
+    const counts = tf.mul(tf.avgPool(inside as tf.Tensor4D, k, s, 'valid'), k[0] * k[1]);
+    return wrap(tf.div(sums, counts));
+  }
+
+  globalAvgPool(x: Tensor): Tensor {
+    return wrap(tf.mean(unwrap(x), [1, 2], true));
+  }
+
+  // --- detection -----------------------------------------------------------------------
+  topk(x: Tensor, k: number) {
+    const t = toLogical(unwrap(x));
+    const r = tf.topk(t, k, true);
+    return { values: wrap(fromLogical(r.values)), indices: wrap(fromLogical(r.indices)) };
+  }
+
+  gather(x: Tensor, indices: Tensor, axis: number): Tensor {
+    return wrap(fromLogical(tf.gather(toLogical(unwrap(x)), tf.cast(toLogical(unwrap(indices)), 'int32'), axis)));
+  }
+
+  nms(boxes: Tensor, scores: Tensor, o: NmsOptions): Tensor {
+    const b = this.readSync(boxes).data as Float32Array;
+    const s = this.readSync(scores).data as Float32Array;
+    const keep = hostNms(b, s, o);
+    return wrap(tf.tensor1d(keep, 'int32'));
+  }
+
+  roiAlign(features: Tensor, rois: Tensor, o: RoiAlignOptions): Tensor {
+    const f = unwrap(features) as tf.Tensor4D;
+    const r = this.readSync(rois).data as Float32Array;
+    return wrap(roiAlign(f, r, o));
+  }
+
+  // --- helpers -------------------------------------------------------------------------
+  private aligned(a: Tensor, b: Tensor): [tf.Tensor, tf.Tensor] {
+    const x = unwrap(a);
+    const y = unwrap(b);
+    const rank = Math.max(x.rank, y.rank);
+    if (x.rank === 4 && y.rank === 4) return [x, y];
+    return [broadcastOperand(x, rank), broadcastOperand(y, rank)];
+  }
+}
+
+function tensorFromHost(h: HostTensor): tf.Tensor {
+  const shape = [...h.shape];
+  if (h.data instanceof Float32Array) return tf.tensor(h.data, shape, 'float32');
+  if (h.data instanceof BigInt64Array) return tf.tensor(Int32Array.from(h.data, (v) => Number(v)), shape, 'int32');
+  if (h.dtype === 'bool') return tf.tensor(h.data, shape, 'bool');
+  return tf.tensor(Int32Array.from(h.data as ArrayLike<number>), shape, 'int32');
+}
+
+function toHost(t: Tensor, data: tf.TypedArray | string[] | Uint8Array): HostTensor {
+  if (data instanceof Float32Array) return hostTensor('float32', t.shape, data);
+  if (t.dtype === 'bool') return hostTensor('bool', t.shape, Uint8Array.from(data as Uint8Array));
+  return hostTensor('int32', t.shape, Int32Array.from(data as Int32Array));
+}
+
+/** Reduce over logical axes; the result is laid out by the usual rank rule. */
+function reduceLogical(
+  t: tf.Tensor,
+  axes: readonly number[],
+  keepDims: boolean,
+  f: (t: tf.Tensor, axes: number[], keepDims: boolean) => tf.Tensor,
+): tf.Tensor {
+  if (!isChannelsLast(t.rank)) return f(t, [...axes], keepDims);
+  const phys = axes.map((a) => physicalAxis(a, 4));
+  const y = f(t, phys, keepDims);
+  if (keepDims) return y;
+  // remaining physical axes carry logical labels; restore logical order
+  const labels = NHWC_AXES.filter((_, i) => !phys.includes(i));
+  const order = [...labels].sort((p, q) => p - q).map((l) => labels.indexOf(l));
+  const same = order.every((v, i) => v === i);
+  const logical = same ? y : tf.transpose(y, order);
+  return fromLogical(logical);
+}
+
+/** Extra bottom/right padding that PyTorch's ceil_mode implies (last window must start inside). */
+function ceilExtra(t: tf.Tensor4D, o: Pool2dOptions): [number, number] {
+  if (!o.ceilMode) return [0, 0];
+  const extra = (size: number, k: number, s: number, p: number) => {
+    let out = Math.ceil((size + 2 * p - k) / s) + 1;
+    if ((out - 1) * s >= size + p) out--;
+    return Math.max(0, (out - 1) * s + k - (size + 2 * p));
+  };
+  return [extra(t.shape[1], o.kernel[0], o.stride[0], o.padding[0]), extra(t.shape[2], o.kernel[1], o.stride[1], o.padding[1])];
+}
+
+function groupedConv(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  o: Conv2dOptions,
+  pad: [[number, number], [number, number], [number, number], [number, number]],
+): tf.Tensor4D {
+  const g = o.groups;
+  const cin = x.shape[3];
+  const cout = w.shape[3];
+  if (g === cin && cout === cin) {
+    // depthwise: tfjs wants [kh, kw, C, 1]
+    const dw = tf.reshape(w, [w.shape[0], w.shape[1], cin, 1]) as tf.Tensor4D;
+    const y = tf.depthwiseConv2d(x, dw as tf.Tensor4D, [o.stride[0], o.stride[1]], pad, 'NHWC', [o.dilation[0], o.dilation[1]]);
+    return y as tf.Tensor4D;
+  }
+  const xs = tf.split(x, g, 3);
+  const ws = tf.split(w, g, 3);
+  const ys = xs.map((xi, i) =>
+    tf.conv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, [o.stride[0], o.stride[1]], pad, 'NHWC', [o.dilation[0], o.dilation[1]]),
+  );
+  return tf.concat(ys, 3) as tf.Tensor4D;
+}

@@ -1,0 +1,35 @@
+import type { Module } from '../core/module';
+import { Registry } from './registry';
+
+/**
+ * One registry per component kind, as mmdetection's scopes. Model parts share the Module
+ * base; data, training and evaluation kinds hold whatever their layer defines.
+ */
+export const MODELS = new Registry<Module>('model');
+export const BACKBONES = new Registry<Module>('backbone');
+export const NECKS = new Registry<Module>('neck');
+export const HEADS = new Registry<Module>('head');
+export const LOSSES = new Registry<Module>('loss');
+export const TASK_UTILS = new Registry<unknown>('task util');
+export const DATASETS = new Registry<unknown>('dataset');
+export const TRANSFORMS = new Registry<unknown>('transform');
+export const METRICS = new Registry<unknown>('metric');
+export const HOOKS = new Registry<unknown>('hook');
+export const OPTIMIZERS = new Registry<unknown>('optimizer');
+export const SCHEDULERS = new Registry<unknown>('scheduler');
+
+/** By the plural the CLI uses (`hrdet list backbones`). */
+export const REGISTRIES: Record<string, Registry<unknown>> = {
+  models: MODELS,
+  backbones: BACKBONES,
+  necks: NECKS,
+  heads: HEADS,
+  losses: LOSSES,
+  task_utils: TASK_UTILS,
+  datasets: DATASETS,
+  transforms: TRANSFORMS,
+  metrics: METRICS,
+  hooks: HOOKS,
+  optimizers: OPTIMIZERS,
+  schedulers: SCHEDULERS,
+};
