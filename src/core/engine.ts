@@ -28,6 +28,11 @@ export interface ResizeOptions {
   mode: ResizeMode;
   /** bilinear only; PyTorch `align_corners`. Nearest follows PyTorch: src = floor(dst * in / out). */
   alignCorners: boolean;
+  /**
+   * Set when `size` was computed as floor(in * scaleFactor) (F.interpolate's scale_factor form).
+   * Eager engines ignore it; the ONNX tracer keeps the scale so dynamic-size exports stay exact.
+   */
+  scaleFactor?: number;
 }
 
 export interface RoiAlignOptions {

@@ -137,7 +137,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const total = x.shape.reduce((a, b) => a * b, 1);
   const known = shape.reduce((a, b) => (b === -1 ? a : a * b), 1);
   const resolved = shape.map((d) => (d === -1 ? total / known : d));
-  if (resolved.reduce((a, b) => a * b, 1) !== total) {
+  const valid = shape.filter((d) => d === -1).length <= 1 && resolved.every((d) => Number.isInteger(d) && d >= 0);
+  if (!valid || resolved.reduce((a, b) => a * b, 1) !== total) {
     throw new Error(`cannot reshape [${x.shape.join(',')}] to [${shape.join(',')}]`);
   }
   return e().reshape(x, resolved);
@@ -148,7 +149,8 @@ export const transpose = (x: Tensor, perm: readonly number[]): Tensor => e().tra
 /** torch.flatten(x, startDim): merge dims startDim.. into one. */
 export function flatten(x: Tensor, startDim = 1): Tensor {
   const head = x.shape.slice(0, startDim);
-  return reshape(x, [...head, -1]);
+  // explicit size, not -1: flattening an empty batch ([0, C, H, W] → [0, C*H*W]) must work
+  return reshape(x, [...head, x.shape.slice(startDim).reduce((a, b) => a * b, 1)]);
 }
 
 export function concat(xs: readonly Tensor[], axis = 1): Tensor {
@@ -187,7 +189,9 @@ export function interpolate(x: Tensor, args: InterpolateArgs): Tensor {
   else throw new Error('interpolate needs size or scaleFactor');
   const mode = args.mode ?? 'nearest';
   if (size[0] === h && size[1] === w) return x;
-  return e().resize(x, { size, mode, alignCorners: mode === 'bilinear' ? args.alignCorners ?? false : false });
+  const alignCorners = mode === 'bilinear' ? args.alignCorners ?? false : false;
+  const scaleFactor = args.size === undefined ? args.scaleFactor : undefined;
+  return e().resize(x, { size, mode, alignCorners, ...(scaleFactor !== undefined ? { scaleFactor } : {}) });
 }
 
 export interface PoolArgs {
@@ -216,6 +220,23 @@ export const gather = (x: Tensor, indices: Tensor, axis = 0): Tensor => e().gath
 
 export function nms(boxes: Tensor, scores: Tensor, opts: Partial<NmsOptions> & { iouThreshold: number }): Tensor {
   return e().nms(boxes, scores, { maxOutput: -1, scoreThreshold: -Infinity, ...opts });
+}
+
+/**
+ * mmcv `batched_nms`: class-aware NMS as one class-agnostic NMS over boxes moved apart per
+ * class by `idxs * (max coordinate + 1)`, in float32 as mmcv does, so a pair near the
+ * threshold is decided the same way. `idxs` [N] holds each box's class (or level) index.
+ * (mmcv switches to a per-class loop above 10000 boxes; this always uses the offsets.)
+ */
+export function batchedNms(
+  boxes: Tensor,
+  scores: Tensor,
+  idxs: Tensor,
+  opts: Partial<NmsOptions> & { iouThreshold: number },
+): Tensor {
+  if (boxes.shape[0] === 0) return nms(boxes, scores, opts);
+  const offsets = mul(cast(idxs, 'float32'), add(max(boxes), 1));
+  return nms(add(boxes, reshape(offsets, [-1, 1])), scores, opts);
 }
 
 export function roiAlign(

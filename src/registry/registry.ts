@@ -29,8 +29,11 @@ export interface RegisterOptions {
 
 let pluginScope: string | null = null;
 
-/** Registrations made while a plugin loads default to the plugin's scope (see config/plugins). */
-export function withRegistrationScope<T>(scope: string, fn: () => T): T {
+/**
+ * Registrations made while a plugin loads default to the plugin's scope (see config/plugins).
+ * `null` restores the built-in scope, for hrdet's own modules first loaded from inside a plugin.
+ */
+export function withRegistrationScope<T>(scope: string | null, fn: () => T): T {
   const prev = pluginScope;
   pluginScope = scope;
   try {

@@ -29,14 +29,23 @@ export function physicalAxis(axis: number, rank: number): number {
   return isChannelsLast(rank) ? LOGICAL_TO_PHYSICAL[axis] : axis;
 }
 
+/**
+ * tf.transpose that survives empty tensors: tfjs-wasm divides by zero transposing some of
+ * them (e.g. [0,7,7,3]); an empty tensor has no data to move, so a reshape is the same.
+ */
+export function permute(t: tf.Tensor, perm: readonly number[]): tf.Tensor {
+  if (t.size === 0) return tf.reshape(t, perm.map((p) => t.shape[p]));
+  return tf.transpose(t, [...perm]);
+}
+
 /** Physical tensor → tf tensor in logical (NCHW) order. */
 export function toLogical(t: tf.Tensor): tf.Tensor {
-  return isChannelsLast(t.rank) ? tf.transpose(t, [0, 3, 1, 2]) : t;
+  return isChannelsLast(t.rank) ? permute(t, [0, 3, 1, 2]) : t;
 }
 
 /** tf tensor in logical order → physical storage. */
 export function fromLogical(t: tf.Tensor): tf.Tensor {
-  return isChannelsLast(t.rank) ? tf.transpose(t, [0, 2, 3, 1]) : t;
+  return isChannelsLast(t.rank) ? permute(t, [0, 2, 3, 1]) : t;
 }
 
 /**
@@ -50,5 +59,5 @@ export function broadcastOperand(t: tf.Tensor, partnerRank: number): tf.Tensor {
   // With at most one of C, H, W above 1 the reorder moves no data: a reshape is enough.
   const moving = [s[1], s[2], s[3]].filter((d) => d > 1).length;
   if (moving <= 1) return tf.reshape(t, physical);
-  return tf.transpose(tf.reshape(t, s), [0, 2, 3, 1]);
+  return permute(tf.reshape(t, s), [0, 2, 3, 1]);
 }

@@ -20,6 +20,7 @@ import {
   isChannelsLast,
   logicalShape,
   NHWC_AXES,
+  permute,
   physicalAxis,
   toLogical,
   toPhysicalOrder,
@@ -118,8 +119,11 @@ export class TfjsEngine implements Engine {
   }
 
   // --- dense ---------------------------------------------------------------------------
-  conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOptions): Tensor {
+  conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions): Tensor {
     const xt = unwrap(x) as tf.Tensor4D;
+    // tfjs takes a stride or a dilation, not both: convolve densely, then subsample
+    const subsample = opts.stride.some((s) => s > 1) && opts.dilation.some((d) => d > 1);
+    const o: Conv2dOptions = subsample ? { ...opts, stride: [1, 1] } : opts;
     // weight is stored NHWC like every rank-4 tensor: [O, kh, kw, I] → tfjs wants [kh, kw, I, O]
     const w = tf.transpose(unwrap(weight), [1, 2, 3, 0]) as tf.Tensor4D;
     const pad: [[number, number], [number, number], [number, number], [number, number]] = [
@@ -134,12 +138,13 @@ export class TfjsEngine implements Engine {
     } else {
       y = groupedConv(xt, w, o, pad);
     }
+    if (subsample) y = tf.stridedSlice(y, [0, 0, 0, 0], y.shape, [1, opts.stride[0], opts.stride[1], 1]) as tf.Tensor4D;
     return wrap(bias ? tf.add(y, unwrap(bias)) : y);
   }
 
   linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
     const xt = unwrap(x);
-    const flat = xt.rank === 2 ? xt : tf.reshape(toLogical(xt), [-1, xt.shape[xt.rank - 1]]);
+    const flat = xt.rank === 2 ? xt : tf.reshape(toLogical(xt), [-1, logicalShape(xt)[xt.rank - 1]]);
     // an explicit transpose: tfjs-wasm's transposed matMul is an order of magnitude slower
     let y: tf.Tensor = tf.matMul(flat as tf.Tensor2D, tf.transpose(unwrap(weight)) as tf.Tensor2D);
     if (bias) y = tf.add(y, unwrap(bias));
@@ -162,8 +167,10 @@ export class TfjsEngine implements Engine {
 
   moments(x: Tensor, axes: readonly number[]) {
     const xt = unwrap(x);
-    const m = tf.moments(xt, axes.map((a) => physicalAxis(a, xt.rank)));
-    return { mean: wrap(m.mean), variance: wrap(m.variance) };
+    const m = tf.moments(xt, axes.map((a) => physicalAxis(a, xt.rank)), true);
+    // drop the reduced axes the way reduce() does, so what remains is in logical order
+    const drop = (t: tf.Tensor) => reduceLogical(t, axes, false, (v, ax) => tf.squeeze(v, ax));
+    return { mean: wrap(drop(m.mean)), variance: wrap(drop(m.variance)) };
   }
 
   groupNorm(x: Tensor, groups: number, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
@@ -233,7 +240,10 @@ export class TfjsEngine implements Engine {
 
   cast(x: Tensor, dtype: DType): Tensor {
     const to = dtype === 'float32' ? 'float32' : dtype === 'bool' ? 'bool' : 'int32';
-    return wrap(tf.cast(unwrap(x), to));
+    const t = unwrap(x);
+    // tfjs-wasm's cast to bool keeps the truncated value (2 stays 2, -0.5 becomes 0): nonzero is true
+    if (to === 'bool' && t.dtype !== 'bool') return wrap(tf.notEqual(t, tf.scalar(0, t.dtype)));
+    return wrap(tf.cast(t, to));
   }
 
   softmax(x: Tensor, axis: number): Tensor {
@@ -265,7 +275,7 @@ export class TfjsEngine implements Engine {
   }
 
   transpose(x: Tensor, perm: readonly number[]): Tensor {
-    return wrap(fromLogical(tf.transpose(toLogical(unwrap(x)), [...perm])));
+    return wrap(fromLogical(permute(toLogical(unwrap(x)), perm)));
   }
 
   concat(xs: readonly Tensor[], axis: number): Tensor {
@@ -333,12 +343,21 @@ export class TfjsEngine implements Engine {
   // --- detection -----------------------------------------------------------------------
   topk(x: Tensor, k: number) {
     const t = toLogical(unwrap(x));
+    if (t.size === 0 || k === 0) {
+      // tfjs-wasm divides by zero on an empty top-k; the result holds no data anyway
+      const shape = [...t.shape.slice(0, -1), k];
+      return { values: wrap(fromLogical(tf.zeros(shape, t.dtype))), indices: wrap(fromLogical(tf.zeros(shape, 'int32'))) };
+    }
     const r = tf.topk(t, k, true);
     return { values: wrap(fromLogical(r.values)), indices: wrap(fromLogical(r.indices)) };
   }
 
   gather(x: Tensor, indices: Tensor, axis: number): Tensor {
-    return wrap(fromLogical(tf.gather(toLogical(unwrap(x)), tf.cast(toLogical(unwrap(indices)), 'int32'), axis)));
+    const [xt, it] = [unwrap(x), unwrap(indices)];
+    const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+    // tfjs-wasm gives wrong shapes when gathering from an empty tensor; an empty result needs no data
+    if (shape.includes(0)) return wrap(fromLogical(tf.zeros(shape, xt.dtype)));
+    return wrap(fromLogical(tf.gather(toLogical(xt), tf.cast(toLogical(it), 'int32'), axis)));
   }
 
   nms(boxes: Tensor, scores: Tensor, o: NmsOptions): Tensor {
@@ -417,9 +436,9 @@ function groupedConv(
   const g = o.groups;
   const cin = x.shape[3];
   const cout = w.shape[3];
-  if (g === cin && cout === cin) {
-    // depthwise: tfjs wants [kh, kw, C, 1]
-    const dw = tf.reshape(w, [w.shape[0], w.shape[1], cin, 1]) as tf.Tensor4D;
+  if (g === cin) {
+    // depthwise (channel multiplier m = cout / cin): tfjs wants [kh, kw, C, m]; output c*m+j is PyTorch's too
+    const dw = tf.reshape(w, [w.shape[0], w.shape[1], cin, cout / cin]) as tf.Tensor4D;
     const y = tf.depthwiseConv2d(x, dw as tf.Tensor4D, [o.stride[0], o.stride[1]], pad, 'NHWC', [o.dilation[0], o.dilation[1]]);
     return y as tf.Tensor4D;
   }

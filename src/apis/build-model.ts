@@ -1,0 +1,49 @@
+import * as path from 'node:path';
+import type { Container } from 'inversify';
+import '../components';
+import { ConfigError } from '../core/errors';
+import { defaultContainer } from '../registry/container';
+import { MODELS } from '../registry/registries';
+import { Model } from '../models/model';
+import { buildFromConfig, loadConfig, loadPlugins, type ConfigObject, type LoadedConfig } from '../config';
+
+export interface BuildModelOptions {
+  /** `--cfg-options` entries, `key=value`. */
+  cfgOptions?: string[];
+  /** Extra plugin modules (`--plugin`), loaded before the config's own `custom_imports`. */
+  plugins?: string[];
+  container?: Container;
+}
+
+export interface BuiltModel {
+  model: Model;
+  /** The fully merged config. */
+  config: ConfigObject;
+  /** Files the config was assembled from (the file itself first, then its bases). */
+  files: string[];
+}
+
+/**
+ * Load a config (file path or object), load its plugins, and build `config.model` from the
+ * MODELS registry. Errors name the file that set the offending value. The model is returned
+ * in eval mode.
+ */
+export async function buildModel(source: string | ConfigObject, opts: BuildModelOptions = {}): Promise<BuiltModel> {
+  const loaded: LoadedConfig =
+    typeof source === 'string'
+      ? loadConfig(source, { cfgOptions: opts.cfgOptions })
+      : { config: source, files: [], sources: new Map() as LoadedConfig['sources'] };
+  const file = typeof source === 'string' ? source : undefined;
+  const baseDir = file ? path.dirname(path.resolve(file)) : process.cwd();
+  loadPlugins(loaded.config, { baseDir, extra: opts.plugins ?? [], file });
+  if (loaded.config.model === undefined) {
+    throw new ConfigError('model', "the config has no 'model' section", file);
+  }
+  const model = buildFromConfig(MODELS, loaded, 'model', { container: opts.container ?? (defaultContainer() as Container) });
+  if (!(model instanceof Model)) {
+    const type = String((loaded.config.model as { type?: unknown }).type);
+    throw new ConfigError('model.type', `'${type}' is not a whole model (use a models registry entry such as FeaturePyramid)`, file);
+  }
+  model.eval();
+  return { model, config: loaded.config, files: loaded.files };
+}

@@ -1,0 +1,172 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { analyzeModel, type Analysis } from '../../apis/analyze';
+import { buildModel } from '../../apis/build-model';
+import { ConfigError, UserError } from '../../core/errors';
+import { describe } from '../../registry/build-context';
+import { globalOptions } from '../global-options';
+import { formatTable, grouped } from '../table';
+
+interface AnalyzeCliOptions {
+  shape?: number[];
+  json?: boolean;
+  depth: number;
+}
+
+const DEFAULT_SHAPE = [3, 224, 224];
+
+export const CONVENTION =
+  'FLOPs here are multiply-accumulates (MACs) of conv2d, linear and matmul layers for one image (batch 1), ' +
+  "the HRNet papers' convention; bias adds, normalisation, activations, pooling and resizing are not counted. " +
+  'GMACs = 1e9 MACs; GiMACs = 2^30 MACs, the unit of the "GFLOPs" in the HRNet repositories.';
+export const PARAMS_NOTE = 'trainable + frozen (requires_grad=False) parameters; buffers (BN running statistics) excluded';
+
+export function register(program: Command): void {
+  program
+    .command('analyze')
+    .description('count parameters and FLOPs (multiply-accumulates) per module and in total, without running on data')
+    .argument('<config>', 'config file (JSON, YAML, JS or TS)')
+    .option('--shape <C,H,W>', "input shape of one image (default: the config's input_shape, else 3,224,224)", parseShape)
+    .option('--depth <N>', 'show modules down to this depth (0 = totals only)', parseDepth, 2)
+    .option('--json', 'print JSON (totals, per-module rows down to --depth, outputs)')
+    .addHelpText(
+      'after',
+      `
+${CONVENTION}
+Params: ${PARAMS_NOTE}.
+The model's forward runs on a shape-only engine (no data, no tfjs backend), so big models take
+seconds. Ops whose output size depends on data (nms) are counted at their upper bound and the
+analysis is marked partial; a model that reads tensor values cannot be analysed.
+
+Examples:
+  $ hrdet analyze configs/hrnet/td-hm_hrnet-w32_8xb64-210e_coco-256x192.json
+  $ hrdet analyze configs/hrnet/td-hm_hrnet-w32_8xb64-210e_coco-256x192.json --shape 3,384,288 --depth 1
+  $ hrdet analyze configs/hrnet/hrnet-w18_in1k-224x224.json --json --depth 0
+  $ hrdet analyze my_config.json --plugin ./my_backbone.ts --cfg-options input_shape=[3,512,512]`,
+    )
+    .action(async (file: string, opts: AnalyzeCliOptions, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const { model, config } = await buildModel(file, { cfgOptions: g.cfgOptions, plugins: g.plugin });
+      const [shape, source] = opts.shape
+        ? [opts.shape, '--shape']
+        : config.input_shape !== undefined
+          ? [configShape(config.input_shape, file), "the config's input_shape"]
+          : [DEFAULT_SHAPE, 'the default; the config has no input_shape'];
+      let analysis: Analysis;
+      try {
+        analysis = analyzeModel(model, { inputShape: shape });
+      } catch (e) {
+        if (e instanceof UserError && !(e instanceof ConfigError)) {
+          throw new UserError(`${file}: cannot analyse with input ${shape.join('x')} (from ${source}): ${e.message}`);
+        }
+        throw e;
+      }
+      const header = { config: file, model: model.typeName, inputShape: shape, inputShapeSource: source };
+      process.stdout.write(opts.json ? toJson(header, analysis, opts.depth) : toText(header, analysis, opts.depth));
+    });
+}
+
+function parseShape(value: string): number[] {
+  const parts = value.split(/[,x]/).map((s) => s.trim());
+  const dims = parts.map(Number);
+  if (dims.length !== 3 || parts.some((p) => !/^\d+$/.test(p)) || dims.some((d) => d < 1)) {
+    throw new InvalidArgumentError('Expected three positive integers C,H,W, e.g. 3,256,192.');
+  }
+  return dims;
+}
+
+function parseDepth(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Expected a non-negative integer.');
+  return Number(value);
+}
+
+function configShape(v: unknown, file: string): number[] {
+  if (!Array.isArray(v) || v.length !== 3 || !v.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new ConfigError('input_shape', `expected [C, H, W] (three positive integers), got ${Array.isArray(v) ? JSON.stringify(v) : describe(v)}`, file);
+  }
+  return v as number[];
+}
+
+interface Header {
+  config: string;
+  model: string;
+  inputShape: number[];
+  inputShapeSource: string;
+}
+
+const GIGA = 1e9;
+const GIBI = 2 ** 30;
+
+function visibleModules(a: Analysis, depth: number) {
+  return a.modules.filter((m) => m.depth <= depth);
+}
+
+function toText(h: Header, a: Analysis, depth: number): string {
+  const lines: string[] = [];
+  lines.push(`config: ${h.config}`);
+  lines.push(`model:  ${h.model}`);
+  lines.push(`input:  ${h.inputShape.join('x')} (C,H,W from ${h.inputShapeSource}), batch 1`);
+  lines.push('engine: shape (shapes only, no data; the tfjs backend is not used)');
+  lines.push('');
+  const rows = visibleModules(a, depth)
+    .filter((m) => m.depth === 0 || m.params > 0 || m.macs > 0)
+    .map((m) => [
+      `${'  '.repeat(m.depth)}${m.name || '(model)'}`,
+      m.type,
+      grouped(m.params),
+      (m.macs / 1e6).toFixed(1),
+      a.macs ? `${((100 * m.macs) / a.macs).toFixed(1)}%` : '-',
+      m.calls > 1 ? `${m.output} (x${m.calls})` : m.output,
+    ]);
+  if (depth > 0) {
+    lines.push(formatTable(['module', 'type', 'params', 'MMACs', 'MACs %', 'output'], rows, [false, false, true, true, true, false]));
+    lines.push('');
+  }
+  for (const o of a.outputs) lines.push(`output ${o.name}: [${o.shape.join(', ')}]`);
+  lines.push('');
+  const frozen = a.params - a.trainableParams;
+  lines.push(`params: ${grouped(a.params)} = ${(a.params / 1e6).toFixed(3)} M (1e6)  [trainable ${grouped(a.trainableParams)}, frozen ${grouped(frozen)}]`);
+  lines.push(`MACs:   ${grouped(a.macs)} = ${(a.macs / GIGA).toFixed(3)} GMACs (1e9) = ${(a.macs / GIBI).toFixed(3)} GiMACs (2^30)`);
+  lines.push(`        conv2d ${grouped(a.macsByOp.conv2d)}, linear ${grouped(a.macsByOp.linear)}, matmul ${grouped(a.macsByOp.matmul)}`);
+  lines.push('');
+  lines.push(CONVENTION);
+  lines.push(`Params: ${PARAMS_NOTE}.`);
+  if (a.partial) {
+    lines.push('');
+    lines.push('PARTIAL: some sizes depend on data and were taken at their upper bound:');
+    for (const n of a.notes) lines.push(`  ${n}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function toJson(h: Header, a: Analysis, depth: number): string {
+  const out = {
+    config: h.config,
+    model: h.model,
+    input_shape: h.inputShape,
+    input_shape_source: h.inputShapeSource,
+    batch: 1,
+    params: a.params,
+    trainable_params: a.trainableParams,
+    params_M: a.params / 1e6,
+    macs: a.macs,
+    gmacs: a.macs / GIGA,
+    gimacs: a.macs / GIBI,
+    macs_by_op: a.macsByOp,
+    convention: CONVENTION,
+    params_note: PARAMS_NOTE,
+    partial: a.partial,
+    notes: a.notes,
+    outputs: a.outputs,
+    modules: visibleModules(a, depth).map((m) => ({
+      name: m.name,
+      type: m.type,
+      depth: m.depth,
+      params: m.params,
+      macs: m.macs,
+      self_macs: m.selfMacs,
+      calls: m.calls,
+      output: m.output,
+    })),
+  };
+  return `${JSON.stringify(out, null, 2)}\n`;
+}

@@ -1,0 +1,86 @@
+/**
+ * The tfjs engine's convolution (NHWC data, filter [kh, kw, in/groups, out]) with its own
+ * gradient: tfjs's Conv2D and DepthwiseConv2dNative gradients refuse dilation > 1 and, on
+ * wasm, need kernels that are missing or slow. The gradient formulations live in conv-grad.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Conv2dOptions } from '../../core/engine';
+import { symmetricGeometry, type ConvGeometry } from './conv-geometry';
+import { convFilterGrad, convInputGrad, depthwiseFilterGrad } from './conv-grad';
+
+type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
+
+/** conv2d with PyTorch semantics (symmetric padding, stride and dilation together, groups). */
+export function conv2dNHWC(x: tf.Tensor4D, w: tf.Tensor4D, o: Conv2dOptions): tf.Tensor4D {
+  const [kh, kw] = w.shape;
+  const cin = x.shape[3];
+  const cout = w.shape[3];
+  const g = symmetricGeometry(x.shape[1], x.shape[2], [kh, kw], o.stride, o.dilation, o.padding);
+  if (o.groups === 1) return denseConv(x, w, g);
+  if (o.groups === cin && cout === cin) {
+    return depthwiseConv(x, tf.reshape(w, [kh, kw, cin, 1]), g);
+  }
+  const xs = tf.split(x, o.groups, 3) as tf.Tensor4D[];
+  const ws = tf.split(w, o.groups, 3) as tf.Tensor4D[];
+  return tf.concat(
+    xs.map((xi, i) => denseConv(xi, ws[i], g)),
+    3,
+  );
+}
+
+function explicitPad(g: ConvGeometry): Pad4 {
+  return [
+    [0, 0],
+    [g.h.padBefore, g.h.padBefore],
+    [g.w.padBefore, g.w.padBefore],
+    [0, 0],
+  ];
+}
+
+/**
+ * The forward op itself. tfjs takes a stride or a dilation, not both: with both, convolve
+ * densely and keep every stride-th output.
+ */
+function forward(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, depthwise: boolean): tf.Tensor4D {
+  const stride: [number, number] = [g.h.stride, g.w.stride];
+  const dilation: [number, number] = [g.h.dilation, g.w.dilation];
+  const both = (stride[0] > 1 || stride[1] > 1) && (dilation[0] > 1 || dilation[1] > 1);
+  const s: [number, number] = both ? [1, 1] : stride;
+  const y = depthwise
+    ? tf.depthwiseConv2d(x, w, s, explicitPad(g), 'NHWC', dilation)
+    : tf.conv2d(x, w, s, explicitPad(g), 'NHWC', dilation);
+  if (!both) return y;
+  return tf.stridedSlice(y, [0, 0, 0, 0], y.shape, [1, stride[0], stride[1], 1]) as tf.Tensor4D;
+}
+
+function denseConv(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  return withGrad(x, w, (xi, wi) => forward(xi, wi, g, false), (dy, xs, ws) => [
+    convInputGrad(dy, ws, g),
+    convFilterGrad(xs, dy, g),
+  ]);
+}
+
+function depthwiseConv(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  return withGrad(x, w, (xi, wi) => forward(xi, wi, g, true), (dy, xs, ws) => [
+    convInputGrad(dy, ws, g, true),
+    depthwiseFilterGrad(xs, dy, g),
+  ]);
+}
+
+/** y = f(x, w) with the gradient (dx, dw) = grad(dy, x, w). */
+function withGrad(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  f: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D,
+  grad: (dy: tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D) => [tf.Tensor4D, tf.Tensor4D],
+): tf.Tensor4D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, wi, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([xi, wi]);
+    return {
+      value: f(xi, wi),
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => grad(dy, saved[0] as tf.Tensor4D, saved[1] as tf.Tensor4D),
+    };
+  });
+  return op(x, w);
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { Neck } from './neck';
+import type { ShapeSpec } from '../backbones/backbone';
+import * as F from '../core/ops';
+import { ConvModule } from '../core/nn/conv-module';
+import { ModuleList } from '../core/nn/containers';
+import { constantInit, kaimingUniform } from '../core/init';
+import type { Tensor } from '../core/tensor';
+import { NECKS } from '../registry/registries';
+import type { BuildContext } from '../registry/build-context';
+import { convCfg, initCfg, normCfg } from '../registry/validation';
+import { hrnetV2Representation } from '../backbones/hrnet/representations';
+
+export const hrfpnSchema = z
+  .object({
+    in_channels: z.array(z.number().int().positive()).min(1),
+    out_channels: z.number().int().positive(),
+    num_outs: z.number().int().positive().default(5),
+    pooling_type: z.enum(['AVG', 'MAX']).default('AVG'),
+    conv_cfg: convCfg,
+    /** Accepted for mmdetection compatibility; HRFPN never passes it to its convs (no norm layers). */
+    norm_cfg: normCfg.nullable().optional(),
+    with_cp: z.boolean().default(false),
+    stride: z.number().int().positive().default(1),
+    init_cfg: initCfg,
+  })
+  .strict();
+export type HRFPNOptions = z.infer<typeof hrfpnSchema>;
+
+/**
+ * HRNetV2p's feature pyramid (mmdetection's HRFPN): the HRNetV2 representation (all branches
+ * bilinearly upsampled to the highest resolution and concatenated) → a 1x1 `reduction_conv`
+ * → level k = average (or max) pool of it with kernel = stride = 2^k → a 3x3 `fpn_convs[k]`
+ * per level. Convs have biases and neither norm nor activation.
+ */
+export class HRFPN extends Neck {
+  readonly reductionConv: ConvModule;
+  readonly fpnConvs: ModuleList<ConvModule>;
+  readonly numOuts: number;
+  readonly poolingType: 'AVG' | 'MAX';
+  readonly outChannels: number;
+  readonly stride: number;
+
+  constructor(o: HRFPNOptions) {
+    super();
+    this.numOuts = o.num_outs;
+    this.poolingType = o.pooling_type;
+    this.outChannels = o.out_channels;
+    this.stride = o.stride;
+    const total = o.in_channels.reduce((a, b) => a + b, 0);
+    this.reductionConv = this.addModule('reduction_conv', new ConvModule(total, o.out_channels, 1, { actCfg: null }));
+    this.fpnConvs = this.addModule(
+      'fpn_convs',
+      new ModuleList(
+        Array.from(
+          { length: o.num_outs },
+          () => new ConvModule(o.out_channels, o.out_channels, 3, { padding: 1, stride: o.stride, actCfg: null }),
+        ),
+      ),
+    );
+    this.initWeights();
+  }
+
+  /** mmdetection's init_cfg Caffe2Xavier on every conv: kaiming-uniform with gain 1 (a = 1), bias 0. */
+  initWeights(): void {
+    for (const m of [this.reductionConv, ...this.fpnConvs]) {
+      kaimingUniform(m.conv.weight, { a: 1, mode: 'fan_in', nonlinearity: 'leaky_relu' });
+      if (m.conv.bias) constantInit(m.conv.bias, 0);
+    }
+  }
+
+  /** Level k has stride 4 * 2^k (times `stride`), assuming HRNet's stride-4 first branch. */
+  outputShape(): ShapeSpec[] {
+    return Array.from({ length: this.numOuts }, (_, k) => ({ channels: this.outChannels, stride: 4 * 2 ** k * this.stride }));
+  }
+
+  forward(xs: Tensor[]): Tensor[] {
+    return this.run(xs);
+  }
+
+  /** Forward with `reduction_conv` (level 0 before its 3x3 conv) recorded, as the reference fixtures name it. */
+  forwardIntermediates(xs: Tensor[]): Map<string, Tensor> {
+    const rec = new Map<string, Tensor>();
+    this.run(xs, rec).forEach((t, k) => rec.set(`neck.${k}`, t));
+    return rec;
+  }
+
+  private run(xs: Tensor[], record?: Map<string, Tensor>): Tensor[] {
+    // mmdet upsamples by scale_factor 2^i with align_corners unset (false); equal to the exact size
+    const reduced = this.reductionConv.forward(hrnetV2Representation(xs, false));
+    record?.set('neck.reduction_conv', reduced);
+    const pool = this.poolingType === 'AVG' ? F.avgPool2d : F.maxPool2d;
+    return Array.from({ length: this.numOuts }, (_, k) => {
+      const level = k === 0 ? reduced : pool(reduced, 2 ** k, { stride: 2 ** k });
+      return this.fpnConvs.at(k).forward(level);
+    });
+  }
+}
+
+NECKS.register(hrfpnSchema, (o: HRFPNOptions, _ctx: BuildContext) => new HRFPN(o), {
+  name: 'HRFPN',
+  summary: 'HRNetV2p feature pyramid: concat of all HRNet branches, 1x1 reduction, pooled levels, 3x3 convs',
+});
