@@ -31,7 +31,7 @@ interface ConvCall {
 
 const MODELS: { name: string; config: string; shape: [number, number, number] }[] = [
   { name: 'pose HRNet-W32 256x192', config: 'configs/hrnet/td-hm_hrnet-w32_8xb64-210e_coco-256x192.json', shape: [3, 256, 192] },
-  { name: 'HRNetV2p-W18 (backbone + HRFPN) 800x1216', config: 'configs/hrnet/hrnetv2p-w18_feature-pyramid.json', shape: [3, 800, 1216] },
+  { name: 'HRNetV2p-W18 (backbone + HRFPN) 800x1216', config: 'configs/hrnet/hrnetv2p-w18-hrfpn.json', shape: [3, 800, 1216] },
 ];
 
 function arg(name: string, fallback: string): string {

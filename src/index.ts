@@ -19,4 +19,5 @@ export { TfjsEngine } from './engines/tfjs/tfjs-engine';
 export { buildModel, type BuildModelOptions, type BuiltModel } from './apis/build-model';
 export { loadWeights, loadStateDictInto, mapKeys } from './apis/load-weights';
 export { forwardTfjs, forwardFiles, tfjsEngine } from './apis/forward';
+export { fromOfficialConfig, readOfficialConfig, officialFamily, type HrdetConfig } from './models/official-config';
 export const version: string = require('../../package.json').version;

@@ -74,7 +74,6 @@ export class ResNet extends Backbone {
   readonly depth: number;
   readonly initCfg: unknown;
   private readonly opts: Parsed;
-  private readonly stageBlocks: number[];
   private readonly strides: number[];
   private readonly outIndices: number[];
   private readonly stem: Sequential | null = null;
@@ -86,42 +85,32 @@ export class ResNet extends Backbone {
   constructor(options: ResNetOptions, ctx?: BuildContext, grouped: GroupedWidth = { groups: 1, baseWidth: 4 }) {
     super();
     const o = resnetOptions.parse(options);
-    const fail = (key: string, detail: string) => (ctx ? ctx.error(key, detail) : new ConfigError(key, detail));
+    const fail: Fail = (key, detail) => (ctx ? ctx.error(key, detail) : new ConfigError(key, detail));
+    const arch = RESNET_ARCH[o.depth];
+    if (!arch) throw fail('depth', `expected one of ${Object.keys(RESNET_ARCH).join(', ')}, got ${o.depth}`);
+    refuseUnsupported(o, fail);
+    const plan = planStages(o, fail);
     this.opts = o;
     this.depth = o.depth;
     this.inChannels = o.in_channels;
     this.initCfg = o.init_cfg;
-    const arch = RESNET_ARCH[o.depth];
-    if (!arch) throw fail('depth', `expected one of ${Object.keys(RESNET_ARCH).join(', ')}, got ${o.depth}`);
-    refuseUnsupported(o, fail);
-    const n = o.num_stages;
-    this.strides = o.strides ?? [1, 2, 2, 2].slice(0, n);
-    const dilations = o.dilations ?? [1, 1, 1, 1].slice(0, n);
-    if (this.strides.length !== n) throw fail('strides', `needs one value per stage (num_stages=${n}), got ${this.strides.length}`);
-    if (dilations.length !== n) throw fail('dilations', `needs one value per stage (num_stages=${n}), got ${dilations.length}`);
-    if (this.strides.some((s) => s < 1)) throw fail('strides', `must be positive, got [${this.strides.join(', ')}]`);
-    if (dilations.some((d) => d < 1)) throw fail('dilations', `must be positive, got [${dilations.join(', ')}]`);
-    this.outIndices = checkOutIndices(o.out_indices ?? [0, 1, 2, 3].slice(0, n), n, fail);
-    if (o.frozen_stages < -1 || o.frozen_stages > n) throw fail('frozen_stages', `expected -1..${n}, got ${o.frozen_stages}`);
-    const stemChannels = o.stem_channels ?? o.base_channels;
-    if (o.deep_stem && stemChannels % 2 !== 0) throw fail('stem_channels', `deep_stem halves it, so it must be even, got ${stemChannels}`);
+    this.strides = plan.strides;
+    this.outIndices = plan.outIndices;
 
-    const norm: NormConfig = o.norm_cfg;
-    if (o.deep_stem) this.stem = this.addModule('stem', deepStem(o.in_channels, stemChannels, norm));
+    if (o.deep_stem) this.stem = this.addModule('stem', deepStem(o.in_channels, plan.stemChannels, o.norm_cfg));
     else {
-      this.conv1 = this.addModule('conv1', new Conv2d(o.in_channels, stemChannels, 7, { stride: 2, padding: 3, bias: false }));
-      this.norm1 = this.addModule(...buildNormLayer(norm, stemChannels, 1));
+      this.conv1 = this.addModule('conv1', new Conv2d(o.in_channels, plan.stemChannels, 7, { stride: 2, padding: 3, bias: false }));
+      this.norm1 = this.addModule(...buildNormLayer(o.norm_cfg, plan.stemChannels, 1));
     }
     const [block, blocksPerStage] = arch;
-    this.stageBlocks = blocksPerStage.slice(0, n);
-    let inplanes = stemChannels;
-    this.stageBlocks.forEach((numBlocks, i) => {
+    let inplanes = plan.stemChannels;
+    blocksPerStage.slice(0, o.num_stages).forEach((numBlocks, i) => {
       const layer = new ResLayer(block, inplanes, o.base_channels * 2 ** i, numBlocks, {
-        stride: this.strides[i],
-        dilation: dilations[i],
+        stride: plan.strides[i],
+        dilation: plan.dilations[i],
         style: o.style,
         avgDown: o.avg_down,
-        normCfg: norm,
+        normCfg: o.norm_cfg,
         groups: grouped.groups,
         baseWidth: grouped.baseWidth,
         baseChannels: o.base_channels,
@@ -223,6 +212,22 @@ function refuseUnsupported(o: Parsed, fail: Fail): void {
   if (o.conv_cfg && !['Conv2d', 'Conv'].includes(String(o.conv_cfg.type))) {
     throw fail('conv_cfg.type', `only plain convolutions ('Conv2d') are supported, got '${String(o.conv_cfg.type)}'`);
   }
+}
+
+/** Per-stage strides and dilations (defaults cut to num_stages), outputs and stem width, checked. */
+function planStages(o: Parsed, fail: Fail) {
+  const n = o.num_stages;
+  const strides = o.strides ?? [1, 2, 2, 2].slice(0, n);
+  const dilations = o.dilations ?? [1, 1, 1, 1].slice(0, n);
+  for (const [key, values] of [['strides', strides], ['dilations', dilations]] as const) {
+    if (values.length !== n) throw fail(key, `needs one value per stage (num_stages=${n}), got ${values.length}`);
+    if (values.some((v) => v < 1)) throw fail(key, `must be positive, got [${values.join(', ')}]`);
+  }
+  const outIndices = checkOutIndices(o.out_indices ?? [0, 1, 2, 3].slice(0, n), n, fail);
+  if (o.frozen_stages < -1 || o.frozen_stages > n) throw fail('frozen_stages', `expected -1..${n}, got ${o.frozen_stages}`);
+  const stemChannels = o.stem_channels ?? o.base_channels;
+  if (o.deep_stem && stemChannels % 2 !== 0) throw fail('stem_channels', `deep_stem halves it, so it must be even, got ${stemChannels}`);
+  return { strides, dilations, outIndices, stemChannels };
 }
 
 function checkOutIndices(indices: number[], numStages: number, fail: Fail): number[] {

@@ -62,6 +62,11 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Entry point of bin/hrdet.js. */
 export function run(): void {
+  // `hrdet list | head` closes stdout early: that ends the command, it is no error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_OK);
+    throw e;
+  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

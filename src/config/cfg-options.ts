@@ -171,7 +171,8 @@ function setOption(root: ConfigObject, key: string, value: unknown, ctx: { file?
 
 function listIndex(list: unknown[], part: string, here: string, key: string, file: string | undefined): number {
   if (!/^\d+$/.test(part)) {
-    throw new ConfigError(here, `--cfg-options ${key}: this is a list of ${list.length}, expected an index 0..${list.length - 1} instead of '${part}'`, file);
+    const detail = `this is a list of ${list.length}, expected an index 0..${list.length - 1} instead of '${part}'`;
+    throw new ConfigError(here, `--cfg-options ${key}: ${detail}`, file);
   }
   const index = Number(part);
   if (index >= list.length) {

@@ -1,5 +1,5 @@
 /** Config files: loading with inheritance and overrides, plugins, formatting, types for TS configs. */
-export { loadConfig, type LoadedConfig, type LoadConfigOptions } from './load-config';
+export { loadConfig, loadedConfigOf, type LoadedConfig, type LoadConfigOptions } from './load-config';
 export { parseCfgOptions, parseCfgValue, applyCfgOptions, type CfgOptions } from './cfg-options';
 export { mergeConfig } from './merge';
 export { loadPlugins, type LoadedPlugin, type LoadPluginsOptions } from './plugins';

@@ -35,7 +35,17 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): LoadedCo
   const state: LoadState = { chain: [], files: [] };
   const { config, sources } = loadFile(abs, state);
   const merged = opts.cfgOptions ? applyCfgOptions(config, opts.cfgOptions, { file: abs, sources }) : config;
-  return { config: merged, files: state.files, sources };
+  const loaded = { config: merged, files: state.files, sources };
+  origins.set(merged, loaded);
+  return loaded;
+}
+
+/** Loaded configs by their config object, so that a caller holding only `config` still learns where each entry came from. */
+const origins = new WeakMap<object, LoadedConfig>();
+
+/** How `config` was loaded, when loadConfig returned it. */
+export function loadedConfigOf(config: object): LoadedConfig | undefined {
+  return origins.get(config);
 }
 
 interface LoadState {

@@ -53,9 +53,11 @@ export function loadUserModule(file: string, opts: { fresh?: boolean } = {}): un
   mod.paths = moduleStatics._nodeModulePaths(path.dirname(filename));
   moduleStatics._cache[filename] = mod;
   try {
-    const code = compile(fs.readFileSync(filename, 'utf8'), filename);
+    const code = compile(fs.readFileSync(filename, 'utf8').replace(/^#!.*/, ''), filename);
     const fn = vm.compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename });
-    fn.call(mod.exports, mod.exports, makeRequire(filename), mod, filename, path.dirname(filename));
+    const req = makeRequire(filename);
+    mod.require = req;
+    fn.call(mod.exports, mod.exports, req, mod, filename, path.dirname(filename));
   } catch (e) {
     // as Node does: a module that failed is not cached, so fixing it and loading again works
     delete moduleStatics._cache[filename];

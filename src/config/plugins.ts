@@ -5,7 +5,8 @@ import { ConfigError } from '../core/errors';
 import { describe } from '../registry/build-context';
 import { BUILTIN_SCOPE, withRegistrationScope } from '../registry/registry';
 import { ConsoleLogger, type Logger } from '../registry/services';
-import { displayPath, isPlainObject, joinPath, type ConfigObject } from './config-tree';
+import { CFG_OPTIONS_SOURCE, displayPath, isPlainObject, joinPath, sourceOf, type ConfigObject } from './config-tree';
+import { loadedConfigOf } from './load-config';
 import { loadUserModule, resolveLocalFile } from './module-loader';
 import { oneLine } from './read-config-file';
 
@@ -21,7 +22,11 @@ export interface LoadedPlugin {
 }
 
 export interface LoadPluginsOptions {
-  /** Directory `custom_imports` paths are relative to; default: the config file's, else the working directory. */
+  /**
+   * Directory `custom_imports` paths are relative to when the config did not come from
+   * loadConfig (which knows the file that wrote each entry); default: the config file's,
+   * else the working directory.
+   */
   baseDir?: string;
   /** `--plugin` modules, relative to the working directory, loaded before `custom_imports`. */
   extra?: readonly string[];
@@ -53,33 +58,40 @@ export function loadPlugins(config: ConfigObject | null | undefined, opts: LoadP
   }
   const file = opts.file ? displayPath(path.resolve(opts.file)) : undefined;
   const baseDir = opts.baseDir ?? (opts.file ? path.dirname(path.resolve(opts.file)) : process.cwd());
-  const { imports, allowFailed, at } = readCustomImports(config, file);
+  // the file that wrote an entry: a base file's entries are relative to it, --cfg-options' to the working directory
+  const origin = config ? loadedConfigOf(config) : undefined;
+  const sourceAt = (at: string) => (origin ? sourceOf(origin.sources, at, '') : '');
+  const fileAt = (at: string) => (path.isAbsolute(sourceAt(at)) ? displayPath(sourceAt(at)) : file);
+  const { imports, allowFailed, at } = readCustomImports(config, fileAt);
   imports.forEach((request, i) => {
-    const where = { at: at(i), file, skipMissing: allowFailed ? (opts.logger ?? new ConsoleLogger()) : undefined };
-    const plugin = loadPlugin(request, baseDir, where);
+    const source = sourceAt(at(i));
+    const dir = source === CFG_OPTIONS_SOURCE ? process.cwd() : path.isAbsolute(source) ? path.dirname(source) : baseDir;
+    const where = { at: at(i), file: fileAt(at(i)), skipMissing: allowFailed ? (opts.logger ?? new ConsoleLogger()) : undefined };
+    const plugin = loadPlugin(request, dir, where);
     if (plugin) out.push(plugin);
   });
   return out;
 }
 
-function readCustomImports(config: ConfigObject | null | undefined, file: string | undefined) {
-  const none = { imports: [] as string[], allowFailed: false, at: (_: number) => '' };
+function readCustomImports(config: ConfigObject | null | undefined, fileAt: (at: string) => string | undefined) {
   const ci = config?.[CUSTOM_IMPORTS];
-  if (ci === undefined || ci === null) return none;
+  if (ci === undefined || ci === null) return { imports: [] as string[], allowFailed: false, at: (_: number) => '' };
+  const bad = (at: string, detail: string) => new ConfigError(at, detail, fileAt(at));
   const shape = 'expected {imports: [module paths], allow_failed_imports?: true|false}';
-  if (!isPlainObject(ci)) throw new ConfigError(CUSTOM_IMPORTS, `${shape}, got ${describe(ci)}`, file);
+  if (!isPlainObject(ci)) throw bad(CUSTOM_IMPORTS, `${shape}, got ${describe(ci)}`);
   const unknown = Object.keys(ci).filter((k) => k !== 'imports' && k !== 'allow_failed_imports');
-  if (unknown.length) throw new ConfigError(CUSTOM_IMPORTS, `has no option ${unknown.map((k) => `'${k}'`).join(', ')} (${shape})`, file);
+  if (unknown.length) throw bad(CUSTOM_IMPORTS, `has no option ${unknown.map((k) => `'${k}'`).join(', ')} (${shape})`);
   const { imports, allow_failed_imports: allow } = ci;
+  const key = `${CUSTOM_IMPORTS}.imports`;
   const list = typeof imports === 'string' ? [imports] : imports;
-  if (!Array.isArray(list)) throw new ConfigError(`${CUSTOM_IMPORTS}.imports`, `expected a list of module paths, got ${describe(imports)}`, file);
+  if (!Array.isArray(list)) throw bad(key, `expected a list of module paths, got ${describe(imports)}`);
   list.forEach((x, i) => {
-    if (typeof x !== 'string' || !x) throw new ConfigError(`${CUSTOM_IMPORTS}.imports.${i}`, `expected a module path, got ${describe(x)}`, file);
+    if (typeof x !== 'string' || !x) throw bad(joinPath(key, i), `expected a module path, got ${describe(x)}`);
   });
   if (allow !== undefined && typeof allow !== 'boolean') {
-    throw new ConfigError(`${CUSTOM_IMPORTS}.allow_failed_imports`, `expected true or false, got ${describe(allow)}`, file);
+    throw bad(`${CUSTOM_IMPORTS}.allow_failed_imports`, `expected true or false, got ${describe(allow)}`);
   }
-  const at = (i: number) => (typeof imports === 'string' ? `${CUSTOM_IMPORTS}.imports` : joinPath(`${CUSTOM_IMPORTS}.imports`, i));
+  const at = (i: number) => (typeof imports === 'string' ? key : joinPath(key, i));
   return { imports: list as string[], allowFailed: allow === true, at };
 }
 
@@ -93,13 +105,17 @@ interface Where {
 
 function loadPlugin(request: string, baseDir: string, where: Where): LoadedPlugin | null {
   const fail = (detail: string) => new ConfigError(where.at, detail, where.file);
+  const skip = (why: string) =>
+    where.skipMissing?.warn(`${where.file ? `${where.file}: ` : ''}${where.at}: plugin '${request}' ${why}, skipped (allow_failed_imports)`);
   const target = resolvePlugin(request, baseDir);
   if (!target) {
     if (where.skipMissing) {
-      where.skipMissing.warn(`${where.file ? `${where.file}: ` : ''}${where.at}: plugin '${request}' not found, skipped (allow_failed_imports)`);
+      skip('not found');
       return null;
     }
-    const hint = isPathLike(request) ? `no such file ${displayPath(path.resolve(baseDir, request))}` : `neither a file in ${displayPath(baseDir)} nor an installed package`;
+    const hint = isPathLike(request)
+      ? `no such file ${displayPath(path.resolve(baseDir, request))}`
+      : `neither a file in ${displayPath(baseDir)} nor an installed package`;
     throw fail(`cannot find plugin '${request}' (${hint})`);
   }
   const file = fs.realpathSync(target.file);
@@ -109,22 +125,27 @@ function loadPlugin(request: string, baseDir: string, where: Where): LoadedPlugi
   const explicit = EXPLICIT_SCOPE.exec(fs.readFileSync(file, 'utf8'))?.[2];
   const scope = explicit ?? target.scope;
   if (!SCOPE_NAME.test(scope) || scope === BUILTIN_SCOPE) {
-    const how = explicit !== undefined ? `declares scope '${scope}'` : `would get scope '${scope}' from its name; declare one with export const scope = '...'`;
+    const how =
+      explicit !== undefined ? `declares scope '${scope}'` : `would get scope '${scope}' from its name; declare one with export const scope = '...'`;
     throw fail(`plugin '${request}' ${how}: a scope is letters, digits, '_' and '-', not starting with a digit, and not '${BUILTIN_SCOPE}'`);
   }
   let exports: unknown;
   try {
     exports = withRegistrationScope(scope, () => loadUserModule(file));
   } catch (e) {
+    // as mmengine's allow_failed_imports: only a missing module is forgiven, not a failing one
     if (where.skipMissing && (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
-      where.skipMissing.warn(`${where.file ? `${where.file}: ` : ''}${where.at}: plugin '${request}' failed to import (${oneLine(e)}), skipped (allow_failed_imports)`);
+      skip(`failed to import (${oneLine(e)})`);
       return null;
     }
     throw fail(`plugin '${request}' failed to load: ${oneLine(e)}`);
   }
   const exported = (exports as { scope?: unknown } | null)?.scope;
   if (explicit === undefined && typeof exported === 'string' && exported !== scope) {
-    throw fail(`plugin '${request}' exports scope '${exported}', but its components were registered as '${scope}': write it as a literal, export const scope = '${exported}'`);
+    throw fail(
+      `plugin '${request}' exports scope '${exported}', but its components were registered as '${scope}': ` +
+        `write it as a literal, export const scope = '${exported}'`,
+    );
   }
   loaded.set(file, scope);
   return { request, file, scope, loadedNow: true };

@@ -9,6 +9,9 @@ import type { ConfigFunctionContext } from './define-config';
 import { locateJsonError } from './json-error';
 import { isScriptFile, loadUserModule } from './module-loader';
 
+/** YAML 1.2 core scalars (`yes` is a string) plus `<<` merge keys, which YAML configs use to share blocks. */
+const YAML_SCHEMA = yaml.CORE_SCHEMA.withTags(yaml.mergeTag);
+
 export const CONFIG_EXTENSIONS = ['.json', '.yaml', '.yml', '.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'];
 
 export type ConfigFunction = (ctx: ConfigFunctionContext) => unknown;
@@ -21,10 +24,11 @@ export type RawConfig =
 export function readConfigFile(file: string): RawConfig {
   const ext = path.extname(file).toLowerCase();
   if (!CONFIG_EXTENSIONS.includes(ext)) {
-    throw new ConfigError('', `unsupported config format '${ext || path.basename(file)}': expected one of ${CONFIG_EXTENSIONS.join(', ')}`, displayPath(file));
+    const detail = `unsupported config format '${ext || path.basename(file)}': expected one of ${CONFIG_EXTENSIONS.join(', ')}`;
+    throw new ConfigError('', detail, displayPath(file));
   }
   if (isScriptFile(file)) return readModule(file);
-  const text = fs.readFileSync(file, 'utf8');
+  const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   const data = ext === '.json' ? parseJson(text, file) : parseYaml(text, file);
   return { kind: 'data', data: topLevelMapping(data, file) };
 }
@@ -42,7 +46,7 @@ function parseJson(text: string, file: string): unknown {
 function parseYaml(text: string, file: string): unknown {
   if (!text.replace(/#.*$/gm, '').trim()) return {};
   try {
-    return yaml.load(markReferencesInYaml(substitutePredefined(text, file, false)), { filename: file });
+    return yaml.load(markReferencesInYaml(substitutePredefined(text, file, false)), { filename: file, schema: YAML_SCHEMA });
   } catch (e) {
     const err = e as yaml.YAMLException;
     if (!(err instanceof yaml.YAMLException)) throw e;

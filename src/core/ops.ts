@@ -83,8 +83,10 @@ export const ceil = un('ceil');
 export const tanh = un('tanh');
 
 type Operand = Tensor | number;
+/** A number operand takes its tensor partner's dtype, unless it has a fraction: then float32 (PyTorch promotes). */
 function lift(v: Operand, like: Tensor): Tensor {
-  return typeof v === 'number' ? e().scalar(v, like.dtype) : v;
+  if (typeof v !== 'number') return v;
+  return e().scalar(v, Number.isInteger(v) ? like.dtype : 'float32');
 }
 const bin = (op: BinaryOp) => (a: Operand, b: Operand): Tensor => {
   if (typeof a === 'number' && typeof b === 'number') throw new Error(`${op}: at least one operand must be a tensor`);

@@ -5,9 +5,10 @@ import type { HostTensor } from '../core/host-tensor';
 import type { StateDict } from '../core/module';
 import { withFileSource, type ByteSource } from './byte-source';
 import { applyKeyMap, type KeyMap, type KeyMapRule } from './key-map';
-import { PlainConversionError, PyDict, TensorRef, toPlain, pyTypeName, type PyValue } from './py-value';
-import { isPickle, isZip, openPth, type PthFile } from './pth';
+import { PyDict, TensorRef, pyTypeName } from './py-value';
+import { isPickle, isZip, openPth, readPlain, type PthFile } from './pth';
 import { readSafetensorsFrom, writeSafetensors } from './safetensors';
+import { quoted } from './quote';
 
 /**
  * Checkpoints in, checkpoints out. Reading takes PyTorch `.pth` (zip or legacy; plain state
@@ -35,11 +36,14 @@ export interface LoadCheckpointOptions {
 const NOT_META = new Set(['state_dict', 'model', 'meta', 'optimizer', 'state_dict_ema', 'ema_state_dict', 'message_hub', 'param_schedulers', 'lr_scheduler', 'scheduler', 'amp', 'scaler']);
 
 export async function loadCheckpoint(path: string, opts: LoadCheckpointOptions = {}): Promise<Checkpoint> {
-  const ckpt = await withFileSource(path, async (src) => {
-    const format = await detectCheckpointFormat(src);
-    return format === 'safetensors' ? loadSafetensorsCheckpoint(src) : loadPthCheckpoint(src);
-  });
-  if (opts.keyMap) ckpt.stateDict = applyKeyMap(ckpt.stateDict, opts.keyMap, path);
+  return withFileSource(path, (src) => loadCheckpointFrom(src, opts));
+}
+
+/** loadCheckpoint on any byte source (an in-memory copy, for instance). */
+export async function loadCheckpointFrom(src: ByteSource, opts: LoadCheckpointOptions = {}): Promise<Checkpoint> {
+  const format = await detectCheckpointFormat(src);
+  const ckpt = format === 'safetensors' ? await loadSafetensorsCheckpoint(src) : await loadPthCheckpoint(src);
+  if (opts.keyMap) ckpt.stateDict = applyKeyMap(ckpt.stateDict, opts.keyMap, src.name);
   return ckpt;
 }
 
@@ -68,10 +72,10 @@ async function loadPthCheckpoint(src: ByteSource): Promise<Checkpoint> {
   const { dict, wrapped } = findStateDict(root, src.name);
   const stateDict: StateDict = new Map();
   for (const [k, v] of dict.entries) {
-    if (typeof k !== 'string') throw new FileError(src.name, `state_dict key ${String(k)} is not a string`);
-    if (!(v instanceof TensorRef)) throw new FileError(src.name, `state_dict entry '${k}' is a ${pyTypeName(v)}, expected a tensor`);
+    if (typeof k !== 'string') throw new FileError(src.name, `state_dict key ${quoted(String(k))} is not a string`);
+    if (!(v instanceof TensorRef)) throw new FileError(src.name, `state_dict entry ${quoted(k)} is a ${pyTypeName(v)}, expected a tensor`);
     const name = stripDataParallel(k);
-    if (stateDict.has(name)) throw new FileError(src.name, `state_dict has '${name}' both with and without the 'module.' prefix`);
+    if (stateDict.has(name)) throw new FileError(src.name, `state_dict has ${quoted(name)} both with and without the 'module.' prefix`);
     stateDict.set(name, await pth.tensor(v));
   }
   const meta = wrapped ? await wrapperMeta(root, pth, src.name) : {};
@@ -86,7 +90,7 @@ function findStateDict(root: PyDict, file: string): { dict: PyDict; wrapped: boo
   }
   const values = [...root.entries.values()];
   if (values.every((v) => v instanceof TensorRef)) return { dict: root, wrapped: false };
-  const keys = [...root.entries.keys()].slice(0, 8).map(String).join(', ');
+  const keys = [...root.entries.keys()].slice(0, 8).map((k) => quoted(String(k), 40)).join(', ');
   throw new FileError(file, `no state_dict in this checkpoint (top-level keys: ${keys}); expected a dict of tensors or one with 'state_dict' or 'model'`);
 }
 
@@ -97,26 +101,15 @@ function stripDataParallel(key: string): string {
 
 async function wrapperMeta(root: PyDict, pth: PthFile, file: string): Promise<Record<string, unknown>> {
   const meta: Record<string, unknown> = {};
+  // defineProperty, not assignment: a key named `__proto__` must stay a plain entry
+  const put = (k: string, v: unknown) => Object.defineProperty(meta, k, { value: v, enumerable: true, writable: true, configurable: true });
   const inner = root.entries.get('meta');
-  if (inner instanceof PyDict) Object.assign(meta, await plainWithTensors(inner, pth, file));
+  if (inner instanceof PyDict) for (const [k, v] of Object.entries(await readPlain(pth, inner, file, 200) as object)) put(k, v);
   for (const [k, v] of root.entries) {
     const scalar = v === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof v);
-    if (typeof k === 'string' && !NOT_META.has(k) && scalar && !(k in meta)) meta[k] = v;
+    if (typeof k === 'string' && !NOT_META.has(k) && scalar && !Object.prototype.hasOwnProperty.call(meta, k)) put(k, v);
   }
   return meta;
-}
-
-async function plainWithTensors(v: PyValue, pth: PthFile, file: string): Promise<Record<string, unknown>> {
-  try {
-    const refs: TensorRef[] = [];
-    toPlain(v, { tensor: (t) => refs.push(t) });
-    const read = new Map<TensorRef, HostTensor>();
-    for (const r of refs) if (!read.has(r)) read.set(r, await pth.tensor(r));
-    return toPlain(v, { tensor: (t) => read.get(t) }) as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof PlainConversionError) throw new FileError(file, `unusable checkpoint meta: ${e.message}`);
-    throw e;
-  }
 }
 
 // --- safetensors -----------------------------------------------------------------------------
@@ -134,7 +127,7 @@ function decodeMeta(metadata: Record<string, string>, file: string): Record<stri
     try {
       return JSON.parse(metadata[key]);
     } catch {
-      throw new FileError(file, `corrupt hrdet checkpoint: metadata '${key}' is not JSON`);
+      throw new FileError(file, `corrupt hrdet checkpoint: metadata ${quoted(key)} is not JSON`);
     }
   };
   const meta: Record<string, unknown> = metadata.meta !== undefined ? (parse('meta') as Record<string, unknown>) : {};

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FileError, UserError } from '../core/errors';
 import type { HostTensor } from '../core/host-tensor';
+import { quoted } from './quote';
 
 /**
  * Renaming checkpoint keys between layouts, as plain data so that a config can carry it:
@@ -45,7 +46,7 @@ export function applyKeyMap<T = HostTensor>(dict: ReadonlyMap<string, T>, map: K
     if (k === null) continue;
     const first = origin.get(k);
     if (first !== undefined) {
-      const msg = `key map renames both '${first}' and '${key}' to '${k}'`;
+      const msg = `key map renames both ${quoted(first)} and ${quoted(key)} to ${quoted(k)}`;
       throw file ? new FileError(file, msg) : new UserError(msg);
     }
     origin.set(k, key);

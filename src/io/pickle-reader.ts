@@ -1,6 +1,7 @@
 import { FileError } from '../core/errors';
 import { copyBytes } from './element-types';
 import { isPyKey, PyDict, PyTuple, pyTypeName, type PyValue } from './py-value';
+import { quoted } from './quote';
 
 /**
  * A restricted unpickler. It interprets the pickle opcodes that build data (numbers, strings,
@@ -27,7 +28,7 @@ export function plainDataPolicy(file: string): UnpicklePolicy {
     throw new FileError(file, `refused to load: the pickle asks for ${what}; only plain data is accepted here (nothing was executed)`);
   };
   return {
-    global: (m, n) => refuse(`the Python global '${m}.${n}'`),
+    global: (m, n) => refuse(`the Python global ${quoted(`${m}.${n}`)}`),
     reduce: (c) => refuse(`a call of ${pyTypeName(c)}`),
     build: (t) => refuse(`BUILD on ${pyTypeName(t)}`),
     persistentLoad: () => refuse('a persistent id'),
@@ -45,9 +46,6 @@ const OPCODE_NAMES: Record<number, string> = {
   0x8f: 'EMPTY_SET', 0x90: 'ADDITEMS', 0x91: 'FROZENSET', 0x96: 'BYTEARRAY8', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
 };
 
-const MARK = Symbol('mark');
-type StackItem = PyValue | typeof MARK;
-
 export interface UnpickleResult {
   value: PyValue;
   /** Offset just past the STOP opcode (the next pickle of a sequence starts here). */
@@ -61,7 +59,8 @@ export function unpickle(bytes: Uint8Array, start: number, file: string, policy:
 
 class Unpickler {
   private pos: number;
-  private readonly stack: StackItem[] = [];
+  private readonly stack: PyValue[] = [];
+  /** Stack heights at each MARK (marks live beside the stack, not on it). */
   private readonly marks: number[] = [];
   private readonly memo = new Map<number, PyValue>();
   private readonly view: DataView;
@@ -280,20 +279,20 @@ class Unpickler {
   }
 
   private parseIntText(s: string, at: number): number | bigint {
-    if (!/^[+-]?\d+$/.test(s) || s.length > MAX_INT_BYTES * 3) this.corrupt(`bad integer literal '${s.slice(0, 40)}'`, at);
+    if (!/^[+-]?\d+$/.test(s) || s.length > MAX_INT_BYTES * 3) this.corrupt(`bad integer literal ${quoted(s, 40)}`, at);
     return normaliseInt(BigInt(s));
   }
 
   private textFloat(at: number): number {
     const s = Buffer.from(this.line(at)).toString('latin1').trim();
     const v = Number(s);
-    if (Number.isNaN(v) && !/^[+-]?nan$/i.test(s)) this.corrupt(`bad float literal '${s.slice(0, 40)}'`, at);
+    if (Number.isNaN(v) && !/^[+-]?nan$/i.test(s)) this.corrupt(`bad float literal ${quoted(s, 40)}`, at);
     return v;
   }
 
   private textIndex(at: number): number {
     const s = Buffer.from(this.line(at)).toString('latin1');
-    if (!/^\d{1,15}$/.test(s)) this.corrupt(`bad memo index '${s.slice(0, 40)}'`, at);
+    if (!/^\d{1,15}$/.test(s)) this.corrupt(`bad memo index ${quoted(s, 40)}`, at);
     return Number(s);
   }
 
@@ -305,7 +304,7 @@ class Unpickler {
   private top(at: number): PyValue {
     const floor = this.marks.length ? this.marks[this.marks.length - 1] : 0;
     if (this.stack.length <= floor) this.corrupt('stack underflow', at);
-    return this.stack[this.stack.length - 1] as PyValue;
+    return this.stack[this.stack.length - 1];
   }
 
   private popValue(at: number): PyValue {
@@ -324,13 +323,13 @@ class Unpickler {
   private popN(n: number, at: number): PyValue[] {
     const floor = this.marks.length ? this.marks[this.marks.length - 1] : 0;
     if (this.stack.length - n < floor) this.corrupt('stack underflow', at);
-    return this.stack.splice(this.stack.length - n, n) as PyValue[];
+    return this.stack.splice(this.stack.length - n, n);
   }
 
   private popMark(at: number): PyValue[] {
     const m = this.marks.pop();
     if (m === undefined) return this.corrupt('no MARK to pop to', at);
-    return this.stack.splice(m) as PyValue[];
+    return this.stack.splice(m);
   }
 
   private recall(i: number, at: number): PyValue {

@@ -3,9 +3,10 @@ import { allocate, type HostData, type HostTensor } from '../core/host-tensor';
 import { checkRange, withFileSource, type ByteSource } from './byte-source';
 import { copyBytes, decodeElements, HOST_DTYPE, ITEM_SIZE, swapBytes } from './element-types';
 import { plainDataPolicy, TruncatedPickleError, unpickle } from './pickle-reader';
-import { PyDict, StorageRef, TensorRef, toPlain, type PyValue } from './py-value';
+import { PlainConversionError, PyDict, StorageRef, TensorRef, toPlain, type PyValue } from './py-value';
 import { STORAGE_TYPES, TorchPicklePolicy } from './torch-pickle-policy';
 import { ZipArchive, type ZipEntry } from './zip-reader';
+import { quoted } from './quote';
 
 /**
  * PyTorch `.pth` files written by torch.save: the zip format (torch >= 1.6) and the legacy
@@ -42,10 +43,21 @@ export function isPickle(head: Uint8Array): boolean {
   return head[0] === 0x80 && head[1] >= 2 && head[1] <= 5;
 }
 
-export async function openPth(src: ByteSource): Promise<PthFile> {
+export interface PthOptions {
+  /**
+   * Cap on the bytes all tensors read from this file may take in memory (default: 4x the file
+   * size + 256 MiB). Shared storages, stride-0 views and half floats legitimately expand a
+   * little; a pickle that references one storage thousands of times must not make the reader
+   * allocate or copy without bound.
+   */
+  maxTensorBytes?: number;
+}
+
+export async function openPth(src: ByteSource, opts: PthOptions = {}): Promise<PthFile> {
   const head = await src.read(0, Math.min(4, src.size));
-  if (isZip(head)) return openZipPth(src);
-  if (isPickle(head)) return openLegacyPth(src);
+  const budget = opts.maxTensorBytes ?? 4 * src.size + 256 * 2 ** 20;
+  if (isZip(head)) return openZipPth(src, budget);
+  if (isPickle(head)) return openLegacyPth(src, budget);
   throw new FileError(src.name, 'not a PyTorch checkpoint (neither a zip nor a pickle file)');
 }
 
@@ -53,17 +65,30 @@ export async function openPth(src: ByteSource): Promise<PthFile> {
 export async function readPth(path: string): Promise<unknown> {
   return withFileSource(path, async (src) => {
     const pth = await openPth(src);
-    const tensors = new Map<TensorRef, HostTensor>();
-    const refs: TensorRef[] = [];
-    toPlain(pth.root, { tensor: (t) => refs.push(t), maxDepth: 1000 });
-    for (const r of refs) if (!tensors.has(r)) tensors.set(r, await pth.tensor(r));
-    return toPlain(pth.root, { tensor: (t) => tensors.get(t), maxDepth: 1000 });
+    return readPlain(pth, pth.root, src.name);
   });
+}
+
+/**
+ * `value` as plain JS (see toPlain) with its tensors read. Self-containing or absurdly nested
+ * values are a FileError.
+ */
+export async function readPlain(pth: PthFile, value: PyValue, file: string, maxDepth = 1000): Promise<unknown> {
+  try {
+    const refs: TensorRef[] = [];
+    toPlain(value, { tensor: (t) => refs.push(t), maxDepth });
+    const read = new Map<TensorRef, HostTensor>();
+    for (const r of refs) if (!read.has(r)) read.set(r, await pth.tensor(r));
+    return toPlain(value, { tensor: (t) => read.get(t), maxDepth });
+  } catch (e) {
+    if (e instanceof PlainConversionError) throw new FileError(file, `unusable checkpoint content: ${e.message}`);
+    throw e;
+  }
 }
 
 // --- zip format ------------------------------------------------------------------------------
 
-async function openZipPth(src: ByteSource): Promise<PthFile> {
+async function openZipPth(src: ByteSource, budget: number): Promise<PthFile> {
   const zip = await ZipArchive.open(src);
   const pkls = [...zip.entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));
   if (pkls.length !== 1) {
@@ -76,9 +101,9 @@ async function openZipPth(src: ByteSource): Promise<PthFile> {
   const entries = new Map<string, ZipEntry>();
   for (const [key, s] of policy.storages) {
     const entry = zip.entries.get(`${prefix}data/${key}`);
-    if (!entry) throw new FileError(src.name, `corrupt checkpoint: storage '${key}' has no entry '${prefix}data/${key}'`);
+    if (!entry) throw new FileError(src.name, `corrupt checkpoint: storage ${quoted(key)} has no entry ${quoted(`${prefix}data/${key}`)}`);
     const need = s.numel * ITEM_SIZE[STORAGE_TYPES[s.typeName]];
-    if (entry.size < need) throw new FileError(src.name, `corrupt checkpoint: storage '${key}' needs ${need} bytes, its entry has ${entry.size}`);
+    if (entry.size < need) throw new FileError(src.name, `corrupt checkpoint: storage ${quoted(key)} needs ${need} bytes, its entry has ${entry.size}`);
     entries.set(key, entry);
   }
   const bytes: StorageBytes = {
@@ -88,7 +113,7 @@ async function openZipPth(src: ByteSource): Promise<PthFile> {
       return zip.readRange(entries.get(s.key)!, (s.viewOffset + start) * item, count * item);
     },
   };
-  return new Pth('zip', value, bytes, src);
+  return new Pth('zip', value, bytes, src, budget);
 }
 
 /** torch >= 2.1 records the byte order of the storages; older files are little-endian. */
@@ -96,7 +121,7 @@ async function zipByteOrder(zip: ZipArchive, prefix: string, file: string): Prom
   const entry = zip.entries.get(`${prefix}byteorder`);
   if (!entry) return true;
   const text = Buffer.from(await zip.read(entry)).toString('latin1').trim();
-  if (text !== 'little' && text !== 'big') throw new FileError(file, `corrupt checkpoint: byteorder '${text.slice(0, 20)}'`);
+  if (text !== 'little' && text !== 'big') throw new FileError(file, `corrupt checkpoint: byteorder ${quoted(text, 20)}`);
   return text === 'little';
 }
 
@@ -110,7 +135,7 @@ interface LegacyHeader {
   policy: TorchPicklePolicy;
 }
 
-async function openLegacyPth(src: ByteSource): Promise<PthFile> {
+async function openLegacyPth(src: ByteSource, budget: number): Promise<PthFile> {
   const header = await readLegacyHeader(src);
   const offsets = await locateLegacyStorages(src, header);
   const bytes: StorageBytes = {
@@ -120,7 +145,7 @@ async function openLegacyPth(src: ByteSource): Promise<PthFile> {
       return src.read(offsets.get(s.key)! + (s.viewOffset + start) * item, count * item);
     },
   };
-  return new Pth('legacy', header.root, bytes, src);
+  return new Pth('legacy', header.root, bytes, src, budget);
 }
 
 /** The pickles sit at the start of the file; read a window and widen it until they fit. */
@@ -157,21 +182,21 @@ async function locateLegacyStorages(src: ByteSource, h: LegacyHeader): Promise<M
   let pos = h.dataStart;
   for (const key of h.keys) {
     const decl = h.policy.storages.get(key);
-    if (!decl) throw new FileError(src.name, `corrupt legacy checkpoint: storage '${key}' is listed but no tensor uses it`);
-    if (offsets.has(key)) throw new FileError(src.name, `corrupt legacy checkpoint: storage '${key}' is listed twice`);
-    checkRange(src.name, src.size, pos, 8, `the size of storage '${key}'`);
+    if (!decl) throw new FileError(src.name, `corrupt legacy checkpoint: storage ${quoted(key)} is listed but no tensor uses it`);
+    if (offsets.has(key)) throw new FileError(src.name, `corrupt legacy checkpoint: storage ${quoted(key)} is listed twice`);
+    checkRange(src.name, src.size, pos, 8, `the size of storage ${quoted(key)}`);
     const b = await src.read(pos, 8);
     const count = new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0, h.littleEndian);
     if (count !== BigInt(decl.numel)) {
-      throw new FileError(src.name, `corrupt legacy checkpoint: storage '${key}' holds ${count} elements, its tensors expect ${decl.numel}`);
+      throw new FileError(src.name, `corrupt legacy checkpoint: storage ${quoted(key)} holds ${count} elements, its tensors expect ${decl.numel}`);
     }
     const length = decl.numel * ITEM_SIZE[STORAGE_TYPES[decl.typeName]];
-    checkRange(src.name, src.size, pos + 8, length, `the data of storage '${key}'`);
+    checkRange(src.name, src.size, pos + 8, length, `the data of storage ${quoted(key)}`);
     offsets.set(key, pos + 8);
     pos += 8 + length;
   }
   for (const key of h.policy.storages.keys()) {
-    if (!offsets.has(key)) throw new FileError(src.name, `corrupt legacy checkpoint: storage '${key}' has no data`);
+    if (!offsets.has(key)) throw new FileError(src.name, `corrupt legacy checkpoint: storage ${quoted(key)} has no data`);
   }
   return offsets;
 }
@@ -179,9 +204,8 @@ async function locateLegacyStorages(src: ByteSource, h: LegacyHeader): Promise<M
 // --- tensors ---------------------------------------------------------------------------------
 
 class Pth implements PthFile {
-  /** Bytes the tensors read so far take in memory, against a cap derived from the file size. */
+  /** Bytes the tensors read so far take in memory, against the budget. */
   private spent = 0;
-  private readonly budget: number;
   private readonly cache = new Map<TensorRef, HostTensor>();
 
   constructor(
@@ -189,12 +213,8 @@ class Pth implements PthFile {
     readonly root: PyValue,
     private readonly bytes: StorageBytes,
     private readonly src: ByteSource,
-  ) {
-    // shared storages and stride-0 views can legitimately expand a little, half floats double;
-    // a pickle that references one storage thousands of times cannot make us allocate (or copy)
-    // without bound
-    this.budget = 4 * src.size + 256 * 2 ** 20;
-  }
+    private readonly budget: number,
+  ) {}
 
   async tensor(ref: TensorRef): Promise<HostTensor> {
     const hit = this.cache.get(ref);

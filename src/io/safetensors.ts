@@ -3,6 +3,7 @@ import { numel, shapeString, type DType, type HostTensor } from '../core/host-te
 import { writeFileAtomic } from './atomic-write';
 import { BufferSource, withFileSource, type ByteSource } from './byte-source';
 import { decodeElements, HOST_DTYPE, ITEM_SIZE, type StoredType } from './element-types';
+import { quoted } from './quote';
 
 /**
  * safetensors (https://github.com/huggingface/safetensors): u64 little-endian header length N,
@@ -93,29 +94,29 @@ function parseMetadata(v: unknown, bad: (d: string) => FileError): Record<string
   if (!isPlainObject(v)) throw bad('"__metadata__" is not an object');
   const out: Record<string, string> = {};
   for (const [k, s] of Object.entries(v)) {
-    if (typeof s !== 'string') throw bad(`"__metadata__" value of '${k}' is not a string`);
+    if (typeof s !== 'string') throw bad(`"__metadata__" value of ${quoted(k)} is not a string`);
     out[k] = s;
   }
   return out;
 }
 
 function parseEntry(name: string, v: unknown, bad: (d: string) => FileError): Entry {
-  if (!isPlainObject(v)) throw bad(`entry '${name}' is not an object`);
+  if (!isPlainObject(v)) throw bad(`entry ${quoted(name)} is not an object`);
   const { dtype, shape, data_offsets: offsets } = v;
   if (typeof dtype !== 'string' || !(dtype in FROM_FILE)) {
-    throw bad(`tensor '${name}' has dtype ${JSON.stringify(dtype)}; supported: ${Object.keys(FROM_FILE).join(', ')}`);
+    throw bad(`tensor ${quoted(name)} has dtype ${quoted(String(JSON.stringify(dtype)), 20)}; supported: ${Object.keys(FROM_FILE).join(', ')}`);
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw bad(`tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+    throw bad(`tensor ${quoted(name)} has an invalid shape ${quoted(String(JSON.stringify(shape)), 60)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0) || offsets[1] < offsets[0]) {
-    throw bad(`tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`);
+    throw bad(`tensor ${quoted(name)} has invalid data_offsets ${quoted(String(JSON.stringify(offsets)), 60)}`);
   }
   const type = FROM_FILE[dtype];
   const count = numel(shape);
   const expected = count * ITEM_SIZE[type];
   if (!Number.isSafeInteger(expected) || expected !== offsets[1] - offsets[0]) {
-    throw bad(`tensor '${name}' ${dtype} ${shapeString(shape)} needs ${expected} bytes but data_offsets span ${offsets[1] - offsets[0]}`);
+    throw bad(`tensor ${quoted(name)} ${dtype} ${shapeString(shape)} needs ${expected} bytes but data_offsets span ${offsets[1] - offsets[0]}`);
   }
   return { name, type, shape: shape as number[], begin: offsets[0], end: offsets[1] };
 }
@@ -126,7 +127,7 @@ function checkCoverage(entries: Entry[], dataBytes: number, bad: (d: string) => 
   let pos = 0;
   for (const e of entries) {
     if (e.begin !== pos) {
-      throw bad(`tensor '${e.name}' starts at byte ${e.begin} of the data, expected ${pos} (tensors must be stored back to back)`);
+      throw bad(`tensor ${quoted(e.name)} starts at byte ${e.begin} of the data, expected ${pos} (tensors must be stored back to back)`);
     }
     pos = e.end;
   }
@@ -146,7 +147,7 @@ export function encodeSafetensorsHeader(tensors: TensorSet, metadata: Record<str
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new FileError(file, `metadata value '${k}' must be a string, got ${typeof v}`);
+      if (typeof v !== 'string') throw new FileError(file, `metadata value ${quoted(k)} must be a string, got ${typeof v}`);
     }
     header.__metadata__ = metadata;
   }
@@ -185,10 +186,10 @@ function entriesOf(tensors: TensorSet): Iterable<[string, HostTensor]> {
 }
 
 function checkWritable(name: string, t: HostTensor, file: string): void {
-  if (name === '__metadata__' || name.length === 0) throw new FileError(file, `'${name}' cannot be used as a tensor name`);
-  if (!(t.dtype in TO_FILE)) throw new FileError(file, `tensor '${name}' has unsupported dtype ${String(t.dtype)}`);
+  if (name === '__metadata__' || name.length === 0) throw new FileError(file, `${quoted(name)} cannot be used as a tensor name`);
+  if (!(t.dtype in TO_FILE)) throw new FileError(file, `tensor ${quoted(name)} has unsupported dtype ${String(t.dtype)}`);
   if (t.data.length !== numel(t.shape)) {
-    throw new FileError(file, `tensor '${name}' has shape ${shapeString(t.shape)} but ${t.data.length} values`);
+    throw new FileError(file, `tensor ${quoted(name)} has shape ${shapeString(t.shape)} but ${t.data.length} values`);
   }
 }
 

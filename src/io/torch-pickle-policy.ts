@@ -2,6 +2,7 @@ import { FileError } from '../core/errors';
 import type { StoredType } from './element-types';
 import type { UnpicklePolicy } from './pickle-reader';
 import { PyDict, PyGlobal, PyTuple, pyTypeName, StorageRef, TensorRef, type PyValue } from './py-value';
+import { quoted } from './quote';
 
 /** torch.<Name>Storage classes by name: the element type of their bytes. */
 export const STORAGE_TYPES: Record<string, StoredType> = {
@@ -42,7 +43,7 @@ export class TorchPicklePolicy implements UnpicklePolicy {
     if (!isStorage && !CALLABLES.has(qualified)) {
       throw new FileError(
         this.file,
-        `refused to load: the pickle asks for the Python global '${qualified}'; a checkpoint may only hold tensors, dicts, lists, tuples, strings and numbers (nothing was executed). If you trust the file, re-save just its state_dict and meta with PyTorch`,
+        `refused to load: the pickle asks for the Python global ${quoted(qualified)}; a checkpoint may only hold tensors, dicts, lists, tuples, strings and numbers (nothing was executed). If you trust the file, re-save just its state_dict and meta with PyTorch`,
       );
     }
     return new PyGlobal(module, name);
@@ -82,7 +83,7 @@ export class TorchPicklePolicy implements UnpicklePolicy {
       return this.refuse(`a storage of type ${pyTypeName(type)}`);
     }
     if (typeof key !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(key) || key.startsWith('.')) {
-      return this.corrupt(`invalid storage key ${JSON.stringify(key)}`);
+      return this.corrupt(`invalid storage key ${quoted(String(key), 60)}`);
     }
     if (typeof location !== 'string') return this.corrupt('storage location is not a string');
     const n = this.count(numel, 'storage size');

@@ -1,6 +1,7 @@
 import { crc32, inflateRawSync } from 'node:zlib';
 import { FileError } from '../core/errors';
 import type { ByteSource } from './byte-source';
+import { quoted } from './quote';
 
 /**
  * A read-only zip reader for PyTorch's zip checkpoints: central directory (zip64 included),
@@ -49,7 +50,7 @@ export class ZipArchive {
     const start = await this.dataOffset(entry);
     const raw = await this.src.read(start, entry.compressedSize);
     const data = entry.method === STORED ? raw : this.inflate(entry, raw);
-    if (crc32(data) >>> 0 !== entry.crc) this.corrupt(`entry '${entry.name}' fails its CRC check`);
+    if (crc32(data) >>> 0 !== entry.crc) this.corrupt(`entry ${quoted(entry.name)} fails its CRC check`);
     return data;
   }
 
@@ -59,7 +60,7 @@ export class ZipArchive {
    */
   async readRange(entry: ZipEntry, offset: number, length: number): Promise<Uint8Array> {
     if (offset < 0 || length < 0 || offset + length > entry.size) {
-      this.corrupt(`bytes ${offset}..${offset + length} requested from entry '${entry.name}' of ${entry.size} bytes`);
+      this.corrupt(`bytes ${offset}..${offset + length} requested from entry ${quoted(entry.name)} of ${entry.size} bytes`);
     }
     if (entry.method !== STORED) {
       let all = this.inflated.get(entry.name);
@@ -75,15 +76,15 @@ export class ZipArchive {
 
   private inflate(entry: ZipEntry, raw: Uint8Array): Uint8Array {
     if (entry.size > raw.length * MAX_DEFLATE_RATIO + 1024) {
-      this.corrupt(`entry '${entry.name}' claims to inflate ${raw.length} bytes to ${entry.size}`);
+      this.corrupt(`entry ${quoted(entry.name)} claims to inflate ${raw.length} bytes to ${entry.size}`);
     }
     let out: Buffer;
     try {
       out = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
     } catch {
-      return this.corrupt(`entry '${entry.name}' is not valid deflate data or inflates beyond its declared ${entry.size} bytes`);
+      return this.corrupt(`entry ${quoted(entry.name)} is not valid deflate data or inflates beyond its declared ${entry.size} bytes`);
     }
-    if (out.length !== entry.size) this.corrupt(`entry '${entry.name}' inflates to ${out.length} bytes, declared ${entry.size}`);
+    if (out.length !== entry.size) this.corrupt(`entry ${quoted(entry.name)} inflates to ${out.length} bytes, declared ${entry.size}`);
     return out;
   }
 
@@ -92,15 +93,15 @@ export class ZipArchive {
     const known = this.dataOffsets.get(entry.name);
     if (known !== undefined) return known;
     const at = entry.localHeaderOffset;
-    if (at + 30 > this.centralDirOffset) this.corrupt(`local header of '${entry.name}' lies outside the entry area`);
+    if (at + 30 > this.centralDirOffset) this.corrupt(`local header of ${quoted(entry.name)} lies outside the entry area`);
     const h = view(await this.src.read(at, 30));
-    if (h.getUint32(0, true) !== SIG_LOCAL) this.corrupt(`no local header for '${entry.name}' at byte ${at}`);
+    if (h.getUint32(0, true) !== SIG_LOCAL) this.corrupt(`no local header for ${quoted(entry.name)} at byte ${at}`);
     const nameLen = h.getUint16(26, true);
     const extraLen = h.getUint16(28, true);
     const name = decodeName(await this.src.read(at + 30, nameLen));
-    if (name !== entry.name) this.corrupt(`local header names '${name}' where the directory names '${entry.name}'`);
+    if (name !== entry.name) this.corrupt(`local header names ${quoted(name)} where the directory names ${quoted(entry.name)}`);
     const start = at + 30 + nameLen + extraLen;
-    if (start + entry.compressedSize > this.centralDirOffset) this.corrupt(`data of '${entry.name}' runs into the central directory`);
+    if (start + entry.compressedSize > this.centralDirOffset) this.corrupt(`data of ${quoted(entry.name)} runs into the central directory`);
     this.dataOffsets.set(entry.name, start);
     return start;
   }
@@ -129,8 +130,8 @@ class CentralDirectoryReader {
       const end = p + 46 + nameLen + extraLen + commentLen;
       if (end > cd.length) this.corrupt(`central directory entry ${i} is truncated`);
       const entry = this.parseEntry(dv, p, cd.subarray(p + 46, p + 46 + nameLen), cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen));
-      if (entries.has(entry.name)) this.corrupt(`entry '${entry.name}' appears twice`);
-      if (entry.localHeaderOffset >= cdOffset) this.corrupt(`entry '${entry.name}' points past the entry area`);
+      if (entries.has(entry.name)) this.corrupt(`entry ${quoted(entry.name)} appears twice`);
+      if (entry.localHeaderOffset >= cdOffset) this.corrupt(`entry ${quoted(entry.name)} points past the entry area`);
       entries.set(entry.name, entry);
       p = end;
     }
@@ -141,8 +142,8 @@ class CentralDirectoryReader {
     const flags = dv.getUint16(p + 8, true);
     const method = dv.getUint16(p + 10, true);
     const name = checkName(decodeName(nameBytes), (d) => this.corrupt(d));
-    if (flags & 0x1) this.refuse(`entry '${name}' is encrypted`);
-    if (method !== STORED && method !== DEFLATED) this.refuse(`entry '${name}' uses compression method ${method} (only stored and deflate are supported)`);
+    if (flags & 0x1) this.refuse(`entry ${quoted(name)} is encrypted`);
+    if (method !== STORED && method !== DEFLATED) this.refuse(`entry ${quoted(name)} uses compression method ${method} (only stored and deflate are supported)`);
     let compressedSize = dv.getUint32(p + 20, true);
     let size = dv.getUint32(p + 24, true);
     let localHeaderOffset = dv.getUint32(p + 42, true);
@@ -153,7 +154,7 @@ class CentralDirectoryReader {
       if (compressedSize === 0xffffffff) compressedSize = z.next();
       if (localHeaderOffset === 0xffffffff) localHeaderOffset = z.next();
     }
-    if (method === STORED && compressedSize !== size) this.corrupt(`stored entry '${name}' has different packed and unpacked sizes`);
+    if (method === STORED && compressedSize !== size) this.corrupt(`stored entry ${quoted(name)} has different packed and unpacked sizes`);
     return { name, method, compressedSize, size, crc: dv.getUint32(p + 16, true), localHeaderOffset };
   }
 
@@ -168,8 +169,8 @@ class CentralDirectoryReader {
         const end = q + len;
         return {
           next: () => {
-            if (q + 8 > end) this.corrupt(`zip64 field of '${name}' is too short`);
-            const v = this.safe(dv.getBigUint64(q, true), `zip64 size of '${name}'`);
+            if (q + 8 > end) this.corrupt(`zip64 field of ${quoted(name)} is too short`);
+            const v = this.safe(dv.getBigUint64(q, true), `zip64 size of ${quoted(name)}`);
             q += 8;
             return v;
           },
@@ -177,7 +178,7 @@ class CentralDirectoryReader {
       }
       p += 4 + len;
     }
-    return this.corrupt(`entry '${name}' needs a zip64 field but has none`);
+    return this.corrupt(`entry ${quoted(name)} needs a zip64 field but has none`);
   }
 
   private async findDirectory(): Promise<{ count: number; cdSize: number; cdOffset: number }> {
@@ -246,11 +247,10 @@ function decodeName(b: Uint8Array): string {
 
 /** Entry names are relative paths of plain components: no root, no `..`, no drive, no backslash. */
 function checkName(name: string, corrupt: (d: string) => never): string {
-  const printable = JSON.stringify(name);
   if (name.length === 0 || /[\u0000-\u001f\\]/.test(name) || /^[A-Za-z]:/.test(name) || name.startsWith('/')) {
-    corrupt(`unsafe entry name ${printable}`);
+    corrupt(`unsafe entry name ${quoted(name)}`);
   }
   const parts = name.split('/');
-  if (parts.some((s, i) => s === '..' || s === '.' || (s === '' && i !== parts.length - 1))) corrupt(`unsafe entry name ${printable}`);
+  if (parts.some((s, i) => s === '..' || s === '.' || (s === '' && i !== parts.length - 1))) corrupt(`unsafe entry name ${quoted(name)}`);
   return name;
 }

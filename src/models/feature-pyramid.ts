@@ -184,5 +184,5 @@ function sameList(a: unknown[], b: number[]): boolean {
 
 MODELS.register(featurePyramidOptions, (o: FeaturePyramidOptions, ctx: BuildContext) => new FeaturePyramid(o, ctx), {
   name: 'FeaturePyramid',
-  summary: 'a backbone with an optional neck, no head: the feature pyramid as a component',
+  summary: 'Feature pyramid on its own: backbone → [neck], no head (outputs backbone.i, neck.i)',
 });

@@ -1,5 +1,6 @@
 import { Model, type NamedOutputs } from './model';
-import { Backbone } from '../backbones/backbone';
+import { Backbone, type ShapeSpec } from '../backbones/backbone';
+import { ConfigError } from '../core/errors';
 import { Neck } from '../necks/neck';
 import { FeatureHead } from '../heads/feature-head';
 import { Conv2d } from '../core/nn/conv2d';
@@ -25,10 +26,20 @@ export abstract class SingleHeadModel extends Model {
     super();
     this.backbone = this.addModule('backbone', buildAs(ctx, BACKBONES, cfg.backbone, 'backbone', Backbone, 'a Backbone'));
     this.neck = cfg.neck ? this.addModule('neck', buildAs(ctx, NECKS, cfg.neck, 'neck', Neck, 'a Neck')) : null;
+    const neck = this.neck as (Neck & { setInputShape?(s: ShapeSpec[]): void }) | null;
+    if (neck?.setInputShape) {
+      try {
+        neck.setInputShape(this.backbone.outputShape());
+      } catch (e) {
+        throw e instanceof ConfigError ? ctx.error(`neck.${e.configPath}`, e.detail) : e;
+      }
+    }
     this.head = this.addModule(headKey, buildAs(ctx, HEADS, cfg.head, headKey, FeatureHead, 'a single-output head (FeatureHead)'));
   }
 
   get inChannels(): number {
+    const declared = (this.backbone as { inChannels?: unknown }).inChannels;
+    if (typeof declared === 'number') return declared;
     for (const [, m] of this.backbone.namedModules()) if (m instanceof Conv2d) return m.inChannels;
     return 3;
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Neck } from './neck';
+import { ConfigError } from '../core/errors';
 import type { ShapeSpec } from '../backbones/backbone';
 import * as F from '../core/ops';
 import { ConvModule } from '../core/nn/conv-module';
@@ -40,6 +41,8 @@ export class HRFPN extends Neck {
   readonly poolingType: 'AVG' | 'MAX';
   readonly outChannels: number;
   readonly stride: number;
+  readonly inChannels: readonly number[];
+  private baseStride = 4;
 
   constructor(o: HRFPNOptions) {
     super();
@@ -47,6 +50,7 @@ export class HRFPN extends Neck {
     this.poolingType = o.pooling_type;
     this.outChannels = o.out_channels;
     this.stride = o.stride;
+    this.inChannels = o.in_channels;
     const total = o.in_channels.reduce((a, b) => a + b, 0);
     this.reductionConv = this.addModule('reduction_conv', new ConvModule(total, o.out_channels, 1, { actCfg: null }));
     this.fpnConvs = this.addModule(
@@ -69,9 +73,20 @@ export class HRFPN extends Neck {
     }
   }
 
-  /** Level k has stride 4 * 2^k (times `stride`), assuming HRNet's stride-4 first branch. */
+  /**
+   * Take the stride of the first input (and check the input widths): level k has stride
+   * (first input's stride) * 2^k * `stride`. Until told, HRNet's stride-4 first branch is assumed.
+   */
+  setInputShape(shapes: readonly ShapeSpec[]): void {
+    const got = shapes.map((s) => s.channels);
+    if (got.length !== this.inChannels.length || got.some((c, i) => c !== this.inChannels[i])) {
+      throw new ConfigError('in_channels', `HRFPN takes [${this.inChannels.join(', ')}] but its inputs have [${got.join(', ')}]`);
+    }
+    this.baseStride = shapes[0].stride;
+  }
+
   outputShape(): ShapeSpec[] {
-    return Array.from({ length: this.numOuts }, (_, k) => ({ channels: this.outChannels, stride: 4 * 2 ** k * this.stride }));
+    return Array.from({ length: this.numOuts }, (_, k) => ({ channels: this.outChannels, stride: this.baseStride * 2 ** k * this.stride }));
   }
 
   forward(xs: Tensor[]): Tensor[] {
@@ -86,8 +101,8 @@ export class HRFPN extends Neck {
   }
 
   private run(xs: Tensor[], record?: Map<string, Tensor>): Tensor[] {
-    // mmdet upsamples by scale_factor 2^i with align_corners unset (false); equal to the exact size
-    const reduced = this.reductionConv.forward(hrnetV2Representation(xs, false));
+    // mmdet upsamples branch i by scale_factor 2^i, align_corners unset (false)
+    const reduced = this.reductionConv.forward(hrnetV2Representation(xs, false, true));
     record?.set('neck.reduction_conv', reduced);
     const pool = this.poolingType === 'AVG' ? F.avgPool2d : F.maxPool2d;
     return Array.from({ length: this.numOuts }, (_, k) => {

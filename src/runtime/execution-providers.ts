@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { UserError } from '../core/errors';
 
 export type ProviderRequest = 'auto' | 'cuda' | 'cpu';
 export type ProviderName = 'cuda' | 'cpu';
@@ -57,5 +58,5 @@ export function chooseProviders(requested: ProviderRequest): ProviderChoice {
 export function parseProviderRequest(value: string | undefined): ProviderRequest {
   const v = (value ?? 'auto').toLowerCase();
   if (v === 'auto' || v === 'cuda' || v === 'cpu') return v;
-  throw new Error(`unknown execution provider '${value}': expected auto, cuda or cpu`);
+  throw new UserError(`unknown execution provider '${value}': expected auto, cuda or cpu`);
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { HostTensor } from '../../src/core/host-tensor';
+import { hostTensor, type HostTensor } from '../../src/core/host-tensor';
 import type { StateDict } from '../../src/core/module';
 import { BatchNorm2d } from '../../src/core/nn/batch-norm2d';
 import { loadCheckpoint } from '../../src/io/checkpoint';
@@ -130,6 +130,20 @@ describe('HRNet backbone: options', function () {
     const mmpose = small();
     (mmpose.extra as Cfg).stage4 = { ...((mmpose.extra as Cfg).stage4 as Cfg), multiscale_output: false };
     expect(buildHRNet(mmpose).outputShape().length).to.equal(1);
+  });
+
+  describeOnBackends('input sizes', (h) => {
+    it('nearest fusion also runs where the reference code needs multiples of 32 (exact-size fallback)', function () {
+      const net = buildHRNet(small()).eval();
+      const x = h.engine.constant(hostTensor('float32', [1, 3, 50, 70], new Float32Array(3 * 50 * 70).fill(0.5)));
+      const shapes = h.run(() => net.forward(x).map((t) => [...t.shape]));
+      expect(shapes).to.deep.equal([
+        [1, 4, 13, 18],
+        [1, 8, 7, 9],
+        [1, 16, 4, 5],
+        [1, 32, 2, 3],
+      ]);
+    });
   });
 
   it('reports inconsistent or unknown options with their config path', function () {

@@ -160,8 +160,8 @@ describe('hrdet CLI', function () {
     });
 
     it('takes --shape over the config and falls back to 3,224,224', () => {
-      const a = JSON.parse(run(['analyze', cfg('r18.json'), '--shape', '3,112,112', '--json', '--depth', '0']).stdout);
-      expect(a).to.include({ macs: R18_MACS / 4, input_shape_source: '--shape' });
+      const a = JSON.parse(run(['analyze', cfg('r18.json'), '--shape', '3,448,448', '--json', '--depth', '0']).stdout);
+      expect(a).to.include({ macs: R18_MACS * 4, input_shape_source: '--shape' });
       const b = JSON.parse(run(['analyze', cfg('r18_noshape.json'), '--json', '--depth', '0']).stdout);
       expect(b.input_shape).to.deep.equal([3, 224, 224]);
       expect(b.input_shape_source).to.equal('the default; the config has no input_shape');
@@ -169,8 +169,8 @@ describe('hrdet CLI', function () {
     });
 
     it('applies --cfg-options before building', () => {
-      const a = JSON.parse(run(['analyze', cfg('r18.json'), '--json', '--depth', '0', '--cfg-options', 'input_shape=[3,112,112]']).stdout);
-      expect(a.macs).to.equal(R18_MACS / 4);
+      const a = JSON.parse(run(['analyze', cfg('r18.json'), '--json', '--depth', '0', '--cfg-options', 'input_shape=[3,448,448]']).stdout);
+      expect(a.macs).to.equal(R18_MACS * 4);
     });
 
     it('analyses a model whose backbone comes from a plugin (custom_imports)', () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../../src/config/load-config';
 import { fixtureDir, removeFixtureDirs } from './fixture-dir';
@@ -23,6 +24,26 @@ describe('config/loadConfig (JSON and YAML, inheritance)', () => {
     const dir = fixtureDir({ 'a.yaml': 'a: yes\nb: 0.5\nc: 1e3\n', 'empty.yaml': '# nothing here\n' });
     expect(loadConfig(path.join(dir, 'a.yaml')).config).to.deep.equal({ a: 'yes', b: 0.5, c: 1000 });
     expect(loadConfig(path.join(dir, 'empty.yaml')).config).to.deep.equal({});
+  });
+
+  it('YAML merge keys (<<) share a block; a JSON file may start with a byte order mark', () => {
+    const dir = fixtureDir({
+      'a.yaml': 'norm: &bn {type: BN, requires_grad: true}\nneck:\n  norm_cfg:\n    <<: *bn\n    requires_grad: false\n',
+      'bom.json': '\uFEFF{"a": 1}',
+    });
+    expect(loadConfig(path.join(dir, 'a.yaml')).config).to.deep.equal({
+      norm: { type: 'BN', requires_grad: true },
+      neck: { norm_cfg: { type: 'BN', requires_grad: false } },
+    });
+    expect(loadConfig(path.join(dir, 'bom.json')).config).to.deep.equal({ a: 1 });
+  });
+
+  it("resolves hrdet::<path> to the package's shipped configs", () => {
+    const shipped = path.resolve(__dirname, '../../../configs/_base_/necks/fpn.json');
+    const dir = fixtureDir({ 'cfg.json': { _base_: 'hrdet::_base_/necks/fpn.json' } });
+    const loaded = loadConfig(path.join(dir, 'cfg.json'));
+    expect(loaded.files[1]).to.equal(shipped);
+    expect(loaded.config).to.deep.equal(JSON.parse(fs.readFileSync(shipped, 'utf8')));
   });
 
   it('follows a _base_ chain across formats, nearest file winning', () => {

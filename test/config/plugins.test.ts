@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import * as path from 'node:path';
+import { loadConfig } from '../../src/config/load-config';
 import { loadPlugins } from '../../src/config/plugins';
 import { createContainer, build } from '../../src/registry/container';
 import * as registryModule from '../../src/registry/registry';
@@ -95,11 +96,30 @@ describe('config/loadPlugins', () => {
     expect(TEST_BACKBONES.resolve('LateNet', 'model.backbone').scope).to.equal('hrdet');
   });
 
-  it("resolves a plugin's `hrdet` to this package's index", function () {
+  it("resolves a plugin's `hrdet` to this package's index, even with another copy installed beside it", function () {
     this.timeout(20000);
-    const dir = fixtureDir({ 'index_probe.js': "exports.hrdet = require('hrdet');\n" });
+    const dir = fixtureDir({
+      'index_probe.js': "exports.hrdet = require('hrdet');\n",
+      'node_modules/hrdet/package.json': { name: 'hrdet', main: 'index.js' },
+      'node_modules/hrdet/index.js': 'exports.otherCopy = true;\n',
+    });
     const [p] = loadPlugins(undefined, { extra: [path.join(dir, 'index_probe.js')] });
     expect(require(p.file).hrdet).to.equal(require('../../src/index'));
+  });
+
+  it('resolves custom_imports written in a base file relative to that file', () => {
+    const dir = fixtureDir({
+      'shared/_base_.json': { custom_imports: { imports: ['./based_net.ts'] } },
+      'shared/based_net.ts': tsPlugin('BasedNet'),
+      'project/cfg.json': { _base_: '../shared/_base_.json' },
+    });
+    const cfgFile = path.join(dir, 'project/cfg.json');
+    const [p] = loadPlugins(loadConfig(cfgFile).config, { file: cfgFile, baseDir: path.dirname(cfgFile) });
+    expect(p.file).to.equal(path.join(dir, 'shared/based_net.ts'));
+    const missing = fixtureDir({ 'b/base.json': { custom_imports: { imports: ['./gone.ts'] } }, 'cfg.json': { _base_: 'b/base.json' } });
+    expect(() => loadPlugins(loadConfig(path.join(missing, 'cfg.json')).config, { file: path.join(missing, 'cfg.json') })).to.throw(
+      `${path.join(missing, 'b/base.json')}: custom_imports.imports.0: cannot find plugin './gone.ts' (no such file ${path.join(missing, 'b/gone.ts')})`,
+    );
   });
 
   it('allow_failed_imports skips a missing plugin with a warning', () => {

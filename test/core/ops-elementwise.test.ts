@@ -111,10 +111,22 @@ describeOnBackends('op layer: elementwise', (h) => {
       expect(() => h.run(() => F.add(1, 2))).to.throw(/tensor/);
     });
 
-    it('int32 tensors stay int32 with number operands', () => {
+    it('int32 tensors stay int32 with whole-number operands', () => {
       const y = h.run(() => F.mul(h.i32([3], [1, 2, 3]), 3));
       expect(y.dtype).to.equal('int32');
       expectExact(h.read(y), [3], [3, 6, 9]);
+    });
+
+    it('int32 tensors promote to float32 with fractional operands; division is true division', () => {
+      const y = h.run(() => F.mul(h.i32([2], [1, 3]), 0.5));
+      expect(y.dtype).to.equal('float32');
+      expectTensor(h.read(y), [2], [0.5, 1.5]);
+      expectExact(h.read(h.run(() => F.greaterEqual(h.i32([3], [0, 1, 2]), 0.5))), [3], [0, 1, 1]);
+      expectExact(h.read(h.run(() => F.equal(h.i32([3], [0, 1, 2]), 1.5))), [3], [0, 0, 0]);
+      const q = h.run(() => F.div(h.i32([3], [1, -3, 4]), 2));
+      expect(q.dtype).to.equal('float32');
+      expectTensor(h.read(q), [3], [0.5, -1.5, 2]);
+      expectTensor(h.read(h.run(() => F.div(h.i32([2], [7, 1]), h.i32([2], [2, 4])))), [2], [3.5, 0.25]);
     });
   });
 
@@ -178,6 +190,11 @@ describeOnBackends('op layer: elementwise', (h) => {
   });
 
   describe('softmax', () => {
+    it('is stable for large logits', () => {
+      const e = 1 / (1 + Math.E);
+      expectTensor(h.read(h.run(() => F.softmax(h.f32([2], [1000, 1001])))), [2], [e, 1 - e]);
+    });
+
     it('hand-computed over the last axis', () => {
       const e = [1, Math.E, Math.E ** 2];
       const s = e[0] + e[1] + e[2];

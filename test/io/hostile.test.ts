@@ -1,9 +1,12 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileError } from '../../src/core/errors';
-import { loadCheckpoint } from '../../src/io/checkpoint';
+import { loadCheckpoint, loadCheckpointFrom } from '../../src/io/checkpoint';
+import { BufferSource } from '../../src/io/byte-source';
+import { openPth } from '../../src/io/pth';
+import { PyDict, type TensorRef } from '../../src/io/py-value';
 import { readSafetensors } from '../../src/io/safetensors';
 import { buildLegacyPth, buildZip, buildZipPth } from './archive-builder';
 import { f32Bytes, le, PickleBuilder } from './pickle-builder';
@@ -225,6 +228,33 @@ describe('io: hostile and broken checkpoints', () => {
     });
   });
 
+  describe('random damage', () => {
+    it('1500 randomly damaged PyTorch files: each loads or fails with a one-line FileError', async () => {
+      const dir = join(__dirname, '../../../test/fixtures/io');
+      const names = ['dtypes', 'dtypes_legacy', 'views', 'views_legacy', 'views_deflated', 'wrapper', 'wrapper_legacy', 'module_legacy'];
+      const originals = names.map((n) => readFileSync(join(dir, `${n}.pth`)));
+      let seed = 12345;
+      const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+      const counts = { loaded: 0, refused: 0 };
+      for (let i = 0; i < 1500; i++) {
+        const b = Buffer.from(originals[Math.floor(rnd() * originals.length)]);
+        const mode = rnd();
+        let bytes: Uint8Array = b;
+        if (mode < 0.6) for (let j = 0; j < 1 + rnd() * 4; j++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+        else if (mode < 0.8) bytes = b.subarray(0, Math.floor(rnd() * b.length));
+        else b.writeUInt32LE(Math.floor(rnd() * 2 ** 32), Math.floor(rnd() * (b.length - 4)));
+        try {
+          await loadCheckpointFrom(new BufferSource(`damaged${i}.pth`, bytes));
+          counts.loaded++;
+        } catch (e) {
+          if (!(e instanceof FileError) || e.message.includes('\n')) throw e;
+          counts.refused++;
+        }
+      }
+      expect(counts.refused).to.be.greaterThan(1000);
+    });
+  });
+
   describe('sizes that lie', () => {
     it('string lengths far beyond the file (BINUNICODE 4 GiB, BINUNICODE8 2^62, LONG4 2 GiB)', async () => {
       await refused(buildZipPth(new PickleBuilder().proto(2).raw(0x58, 0xff, 0xff, 0xff, 0xff).stop().bytes(), {}), 'truncated');
@@ -256,6 +286,27 @@ describe('io: hostile and broken checkpoints', () => {
     it('a stride-0 view that would expand one float to gigabytes is refused before allocating', async () => {
       const t = { name: 'w', key: '0', numel: 2, size: [65536, 65536], stride: [0, 0] };
       await refused(buildZipPth(PickleBuilder.stateDict([t]), validStorage), 'would take more than');
+    });
+
+    it('many strided views over one storage (each walking all of it) hit the read budget', async () => {
+      // 100 distinct tensors of 2 elements whose stride spans a 1000-float storage
+      const tensors = Array.from({ length: 100 }, (_, i) => ({ name: `t${i}`, key: '0', numel: 1000, size: [2], stride: [999] }));
+      const bytes = buildZipPth(PickleBuilder.stateDict(tensors), { '0': f32Bytes(new Array(1000).fill(1)) });
+      const pth = await openPth(new BufferSource('amplify.pth', bytes), { maxTensorBytes: 64 * 1024 });
+      const dict = pth.root as PyDict;
+      let err: unknown;
+      let read = 0;
+      try {
+        for (const t of dict.entries.values()) {
+          await pth.tensor(t as TensorRef);
+          read++;
+        }
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(FileError);
+      expect((err as Error).message).to.include('would take more than');
+      expect(read).to.equal(16); // 16 x 4000 bytes fit in 64 KiB
     });
 
     it('legacy storage element count far beyond the file', async () => {
@@ -346,6 +397,18 @@ describe('io: hostile and broken checkpoints', () => {
       const { meta } = await loadCheckpoint(file(buildZipPth(p.bytes(), {})));
       expect(Date.now() - t0).to.be.lessThan(2000);
       expect(Array.isArray(meta.laughs)).to.equal(true);
+    });
+
+    it('meta keys named __proto__ stay plain entries (no prototype pollution)', async () => {
+      const p = new PickleBuilder().proto(2).emptyDict().mark();
+      p.str('meta').emptyDict().mark().str('__proto__').emptyDict().str('polluted').bool(true).setitem().str('x').emptyDict().str('__proto__').int(1).setitem().setitems();
+      p.str('__proto__').none().str('state_dict').emptyDict().setitems().stop();
+      const { meta } = await loadCheckpoint(file(buildZipPth(p.bytes(), {})));
+      expect(Object.getPrototypeOf(meta)).to.equal(Object.prototype);
+      expect(Object.keys(meta)).to.deep.equal(['__proto__', 'x']);
+      expect((meta as Record<string, unknown>).polluted).to.equal(undefined);
+      expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+      expect(Object.getPrototypeOf(meta.x)).to.equal(Object.prototype);
     });
 
     it('a dict keyed by a list', async () => {

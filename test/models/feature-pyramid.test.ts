@@ -3,6 +3,13 @@ import * as path from 'node:path';
 import '../../src/backbones/resnet';
 import '../../src/backbones/resnext';
 import '../../src/necks/fpn';
+import '../../src/backbones/hrnet/hrnet';
+import '../../src/necks/hrfpn';
+import * as fs from 'node:fs';
+import { loadCheckpoint } from '../../src/io/checkpoint';
+import { readSafetensors } from '../../src/io/safetensors';
+import { sharedFixtures } from '../fixture-root';
+import { runTraced, traceOps } from '../engines/onnx/helpers/parity';
 import '../../src/models/feature-pyramid';
 import type { FeaturePyramid, FeaturePyramidLoadReport } from '../../src/models/feature-pyramid';
 import { loadConfig } from '../../src/config/load-config';
@@ -133,5 +140,52 @@ describeOnBackends('FeaturePyramid: forward matches PyTorch', (h) => {
     const outs = h.run(() => [...m.forwardNamed(h.engine.constant(tensor(f, 'input')))].map(([k, t]) => [k, h.read(t)] as const));
     expect(outs.map(([k]) => k)).to.deep.equal(m.outputNames());
     for (const [k, t] of outs) expectClose(t, tensor(f, k), k);
+  });
+});
+
+describeOnBackends('FeaturePyramid: HRNetV2p from an mmdetection Faster R-CNN checkpoint', (h) => {
+  it('loads det/faster_rcnn_tiny strictly (heads ignored) and reproduces its neck.0..4', async function () {
+    const dir = path.join(sharedFixtures(), 'det', 'faster_rcnn_tiny');
+    const det = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).model;
+    const m = build(MODELS, { type: 'FeaturePyramid', backbone: det.backbone, neck: det.neck }) as FeaturePyramid;
+    const { stateDict } = await loadCheckpoint(path.join(dir, 'state_dict.pth'));
+    const report = m.loadStateDict(stateDict, { strict: true }) as FeaturePyramidLoadReport;
+    expect(report.missing).to.deep.equal([]);
+    expect(report.ignored.length).to.be.greaterThan(0);
+    expect(report.ignored.every((k) => k.startsWith('rpn_head.') || k.startsWith('roi_head.'))).to.equal(true);
+    m.eval();
+    const io = await readSafetensors(path.join(dir, 'io.safetensors'));
+    const input = io.tensors.get('input')!;
+    const outs = h.run(() => [...m.forwardNamed(h.engine.constant(input))].map(([k, t]) => [k, h.read(t)] as const));
+    const neck = outs.filter(([k]) => k.startsWith('neck.'));
+    expect(neck.map(([k]) => k)).to.deep.equal(['neck.0', 'neck.1', 'neck.2', 'neck.3', 'neck.4']);
+    for (const [k, t] of neck) expectClose(t, io.tensors.get(k)!, k);
+    expect(m.outputShape().map((s) => s.stride)).to.deep.equal([4, 8, 16, 32, 64]);
+  });
+});
+
+describe('FeaturePyramid: ONNX export', function () {
+  const cases: [string, (cfg: Record<string, unknown>) => Record<string, unknown>, string, (name: string) => string][] = [
+    ['ResNet-18 + FPN', (cfg) => cfg, '', (name) => name],
+    ['ResNet-50 caffe, deep stem, avg_down, dilated (no neck)', (cfg) => ({ type: 'FeaturePyramid', backbone: cfg }), 'backbone.', (name) => name.replace('backbone.', 'out.')],
+  ];
+  const files = ['resnet18_fpn.safetensors', 'resnet50_caffe_deep_stem.safetensors'];
+  cases.forEach(([what, modelCfg, prefix, refName], i) => {
+    it(`${what}: onnxruntime runs the traced graph (dynamic batch, height, width) as PyTorch`, async function () {
+      const f = await readRefs(files[i]);
+      const m = build(MODELS, modelCfg(JSON.parse(f.metadata.config))) as FeaturePyramid;
+      const sd: StateDict = new Map([...weights(f, '')].map(([k, v]) => [prefix + k, v]));
+      m.loadStateDict(sd);
+      m.eval();
+      const input = { name: 'input', value: tensor(f, 'input'), symbols: ['batch', null, 'height', 'width'] };
+      const traced = await traceOps((x) => [...m.forwardNamed(x).values()], [input]);
+      try {
+        const outs = await runTraced(traced, [input]);
+        expect(outs.length).to.equal(m.outputNames().length);
+        m.outputNames().forEach((name, k) => expectClose(outs[k], tensor(f, refName(name)), `onnx ${name}`));
+      } finally {
+        await traced.model.dispose();
+      }
+    });
   });
 });

@@ -8,6 +8,7 @@ import { build } from '../../src/registry/container';
 import { NECKS } from '../../src/registry/registries';
 import { HRFPN } from '../../src/necks/hrfpn';
 import '../../src/components';
+import { buildModel } from '../../src/apis/build-model';
 import { describeOnBackends } from '../core/helpers/backends';
 import { CHECKPOINTS, expectNear, fixtureConfig, readOwnRef, readTensors, SHARED_HRNET, type OwnRef } from '../fixtures/hrnet/helpers';
 
@@ -79,5 +80,30 @@ describe('HRFPN: own PyTorch reference (MAX pooling, stride-2 output convs, 4 le
 
   it('refuses unknown pooling types with the config path', function () {
     expect(() => buildHRFPN({ ...ref.config, pooling_type: 'LP' })).to.throw(/^model\.neck\.pooling_type: expected one of "AVG", "MAX"/);
+  });
+});
+
+describe('HRFPN: on top of a backbone', function () {
+  const backbone = {
+    type: 'HRNet',
+    extra: {
+      stage1: { num_modules: 1, num_branches: 1, block: 'BOTTLENECK', num_blocks: [1], num_channels: [8] },
+      stage2: { num_modules: 1, num_branches: 2, block: 'BASIC', num_blocks: [1, 1], num_channels: [4, 8] },
+      stage3: { num_modules: 1, num_branches: 3, block: 'BASIC', num_blocks: [1, 1, 1], num_channels: [4, 8, 16] },
+      stage4: { num_modules: 1, num_branches: 4, block: 'BASIC', num_blocks: [1, 1, 1, 1], num_channels: [4, 8, 16, 32] },
+    },
+  };
+
+  it('takes its input widths and strides from the backbone; a mismatch names neck.in_channels', async function () {
+    const { model } = await buildModel({ model: { type: 'FeaturePyramid', backbone, neck: { type: 'HRFPN', out_channels: 8, num_outs: 5 } } });
+    const neck = (model as unknown as { neck: HRFPN }).neck;
+    expect(neck.inChannels).to.deep.equal([4, 8, 16, 32]);
+    expect(neck.outputShape().map((s) => s.stride)).to.deep.equal([4, 8, 16, 32, 64]);
+    try {
+      await buildModel({ model: { type: 'FeaturePyramid', backbone, neck: { type: 'HRFPN', in_channels: [4, 8, 16, 16], out_channels: 8 } } });
+      expect.fail('should be refused');
+    } catch (e) {
+      expect((e as Error).message).to.match(/^model\.neck\.in_channels: /);
+    }
   });
 });

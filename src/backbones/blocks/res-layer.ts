@@ -1,9 +1,7 @@
 import { Sequential } from '../../core/nn/containers';
-import type { NormConfig } from '../../core/nn/norm';
+import { buildNormLayer, type NormConfig } from '../../core/nn/norm';
 import { AvgPool2d } from './avg-pool2d';
-import { blockConv } from './residual-block';
-import { buildNormLayer } from '../../core/nn/norm';
-import type { ResidualBlock, ResidualBlockClass, ResidualBlockOptions } from './residual-block';
+import { blockConv, type ResidualBlock, type ResidualBlockClass, type ResidualBlockOptions } from './residual-block';
 
 export interface ResLayerOptions extends Omit<ResidualBlockOptions, 'downsample' | 'stride'> {
   stride?: number;

@@ -6,6 +6,7 @@ import { ReLU } from '../../core/nn/activations';
 import { buildNormLayer, type NormConfig } from '../../core/nn/norm';
 import type { Tensor } from '../../core/tensor';
 import { ResLayer } from '../blocks/res-layer';
+import { upsampleTo } from './representations';
 import type { ResidualBlockClass } from '../blocks/residual-block';
 
 export interface FusionUpsample {
@@ -37,12 +38,12 @@ export class HRModule extends Module {
   readonly fuseLayers: ModuleList<ModuleList<TensorModule>> | null;
   /** Width of each branch after its blocks (and after the fusion). */
   readonly outChannels: number[];
-  private readonly upsample: FusionUpsample;
+  private readonly upsampleCfg: FusionUpsample;
 
   constructor(opts: HRModuleOptions) {
     super();
     const n = opts.numChannels.length;
-    this.upsample = opts.upsample;
+    this.upsampleCfg = opts.upsample;
     this.branches = this.addModule(
       'branches',
       new ModuleList(
@@ -81,7 +82,7 @@ export class HRModule extends Module {
       let sum: Tensor | null = null;
       for (let j = 0; j < ys.length; j++) {
         let term = j === i ? ys[j] : row.at(j).forward(ys[j]);
-        if (j > i) term = this.upsampleTo(term, ys[i]);
+        if (j > i) term = this.upsample(term, ys[i], 2 ** (j - i));
         sum = sum ? F.add(sum, term) : term;
       }
       out.push(F.relu(sum!));
@@ -89,13 +90,14 @@ export class HRModule extends Module {
     return out;
   }
 
-  /** To the exact size of the target branch: identical to a 2^(j-i) scale factor whenever that is defined. */
-  private upsampleTo(x: Tensor, target: Tensor): Tensor {
-    return F.interpolate(x, {
-      size: [target.shape[2], target.shape[3]],
-      mode: this.upsample.mode,
-      alignCorners: this.upsample.alignCorners,
-    });
+  /**
+   * Nearest by the factor 2^(j-i) as pose/cls/mmdet write it; bilinear to the exact size of the
+   * target branch as seg_hrnet/mmseg write it (any input size). `upsampleTo` falls back to the
+   * exact size where a factor does not fit, so odd sizes also work with nearest.
+   */
+  private upsample(x: Tensor, target: Tensor, factor: number): Tensor {
+    const { mode, alignCorners } = this.upsampleCfg;
+    return upsampleTo(x, [target.shape[2], target.shape[3]], { mode, alignCorners, factor: mode === 'nearest' ? factor : undefined });
   }
 }
 

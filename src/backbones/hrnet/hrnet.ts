@@ -36,6 +36,7 @@ export class HRNet extends Backbone {
   readonly layer1: ResLayer;
   readonly transitions: ModuleList<TensorModule>[] = [];
   readonly stages: ModuleList<HRModule>[] = [];
+  readonly inChannels: number;
   readonly normEval: boolean;
   readonly frozenStages: number;
   readonly zeroInitResidual: boolean;
@@ -50,6 +51,7 @@ export class HRNet extends Backbone {
     const stage4 = o.extra.stage4;
     const multiscale = stage4.multiscale_output ?? o.multiscale_output;
     const upsample: FusionUpsample = { mode: o.upsample_cfg.mode, alignCorners: o.upsample_cfg.align_corners ?? false };
+    this.inChannels = o.in_channels;
     this.normEval = o.norm_eval;
     this.frozenStages = o.frozen_stages;
     this.zeroInitResidual = o.zero_init_residual;

@@ -4,7 +4,7 @@ import { buildModel } from '../../apis/build-model';
 import { ConfigError, UserError } from '../../core/errors';
 import { describe } from '../../registry/build-context';
 import { globalOptions } from '../global-options';
-import { formatTable, grouped } from '../table';
+import { formatTable, grouped, grouped1 } from '../table';
 
 interface AnalyzeCliOptions {
   shape?: number[];
@@ -33,9 +33,10 @@ export function register(program: Command): void {
       `
 ${CONVENTION}
 Params: ${PARAMS_NOTE}.
-The model's forward runs on a shape-only engine (no data, no tfjs backend), so big models take
-seconds. Ops whose output size depends on data (nms) are counted at their upper bound and the
-analysis is marked partial; a model that reads tensor values cannot be analysed.
+The model's forward runs on a shape-only engine (no data, no tfjs backend): the analysis takes
+milliseconds even for the biggest models; building the model (allocating and initialising its
+weights) takes longer. Ops whose output size depends on data (nms) are counted at their upper
+bound and the analysis is marked partial; a model that reads tensor values cannot be analysed.
 
 Examples:
   $ hrdet analyze configs/hrnet/td-hm_hrnet-w32_8xb64-210e_coco-256x192.json
@@ -46,11 +47,7 @@ Examples:
     .action(async (file: string, opts: AnalyzeCliOptions, cmd: Command) => {
       const g = globalOptions(cmd);
       const { model, config } = await buildModel(file, { cfgOptions: g.cfgOptions, plugins: g.plugin });
-      const [shape, source] = opts.shape
-        ? [opts.shape, '--shape']
-        : config.input_shape !== undefined
-          ? [configShape(config.input_shape, file), "the config's input_shape"]
-          : [DEFAULT_SHAPE, 'the default; the config has no input_shape'];
+      const [shape, source] = inputShape(opts.shape, config.input_shape, file);
       let analysis: Analysis;
       try {
         analysis = analyzeModel(model, { inputShape: shape });
@@ -77,6 +74,13 @@ function parseShape(value: string): number[] {
 function parseDepth(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Expected a non-negative integer.');
   return Number(value);
+}
+
+/** [C, H, W] and where it came from: --shape, else the config's input_shape, else the default. */
+function inputShape(fromCli: number[] | undefined, fromConfig: unknown, file: string): [number[], string] {
+  if (fromCli) return [fromCli, '--shape'];
+  if (fromConfig !== undefined) return [configShape(fromConfig, file), "the config's input_shape"];
+  return [DEFAULT_SHAPE, 'the default; the config has no input_shape'];
 }
 
 function configShape(v: unknown, file: string): number[] {
@@ -113,7 +117,7 @@ function toText(h: Header, a: Analysis, depth: number): string {
       `${'  '.repeat(m.depth)}${m.name || '(model)'}`,
       m.type,
       grouped(m.params),
-      (m.macs / 1e6).toFixed(1),
+      grouped1(m.macs / 1e6),
       a.macs ? `${((100 * m.macs) / a.macs).toFixed(1)}%` : '-',
       m.calls > 1 ? `${m.output} (x${m.calls})` : m.output,
     ]);

@@ -68,7 +68,7 @@ function formatListing(listing: Record<string, ListedComponent[]>): string {
   const blocks = Object.entries(listing).map(([kind, items]) => {
     if (items.length === 0) return `${kind} (0)\n  (none registered)\n`;
     const rows = items.map((c) => ['  ' + c.name, c.aliases.length ? `(alias ${c.aliases.join(', ')}) ${c.summary}`.trim() : c.summary]);
-    return `${kind} (${items.length})\n${formatTable(['', ''], rows).split('\n').slice(1).join('\n')}\n`;
+    return `${kind} (${items.length})\n${formatTable(null, rows)}\n`;
   });
   return blocks.join('\n');
 }

@@ -39,6 +39,16 @@ export class DimSpace {
     if (this.samples) this.samples = this.samples.filter((env) => holds(a, b, env));
   }
 
+  /**
+   * True when the traced graph is valid for these symbol values (missing symbols keep their
+   * traced value): every requirement holds and no dim it computed is empty.
+   */
+  accepts(values: ReadonlyMap<string, number>): boolean {
+    const env = new Map(this.traced);
+    for (const [k, v] of values) if (env.has(k)) env.set(k, v);
+    return this.requirements.every(([a, b]) => holds(a, b, env));
+  }
+
   /** True when a and b take the same value at every sampled valid input size. */
   equivalent(a: Dim, b: Dim): boolean {
     if (sameDim(a, b)) return true;

@@ -121,7 +121,11 @@ function phaseConv(
     : tf.conv2d(win, sub, 1, 'valid', 'NHWC', dil);
 }
 
-/** Put phase (ry, rx)'s row m at input position m * stride + phase - padBefore. */
+/**
+ * Put phase (ry, rx)'s element (m, q) at input position (m * sh + ry, q * sw + rx) - pad.
+ * Joining phases along channels then along width and reshaping interleaves them without a
+ * transpose (tfjs-wasm's rank-5 transpose runs at a few M elements/s).
+ */
 function interleave(
   parts: tf.Tensor4D[],
   g: ConvGeometry,
@@ -130,8 +134,14 @@ function interleave(
 ): tf.Tensor4D {
   const [n, mh, mw, c] = parts[0].shape;
   const [sh, sw] = [g.h.stride, g.w.stride];
-  const stacked = tf.reshape(tf.stack(parts), [sh, sw, n * mh, mw, c]);
-  const full = tf.reshape(tf.transpose(stacked, [2, 0, 3, 1, 4]), [n, mh * sh, mw * sw, c]);
+  const rows: tf.Tensor[] = [];
+  for (let ry = 0; ry < sh; ry++) {
+    const phaseRow = parts.slice(ry * sw, (ry + 1) * sw);
+    // [n, mh, mw, sw * c] → [n, mh, mw * sw, c]: column q * sw + rx
+    rows.push(tf.reshape(phaseRow.length === 1 ? phaseRow[0] : tf.concat(phaseRow, 3), [n, mh, mw * sw, c]));
+  }
+  // [n, mh, sh * mw * sw, c] → [n, mh * sh, mw * sw, c]: row m * sh + ry
+  const full = tf.reshape(rows.length === 1 ? rows[0] : tf.concat(rows, 2), [n, mh * sh, mw * sw, c]);
   const top = g.h.padBefore - rowsH.first * sh;
   const left = g.w.padBefore - rowsW.first * sw;
   return tf.slice(full, [0, top, left, 0], [n, g.h.inSize, g.w.inSize, c]) as tf.Tensor4D;
@@ -139,73 +149,79 @@ function interleave(
 
 // --- filter gradient -----------------------------------------------------------------------
 
-/** Floats of the [taps*in, positions] operand built per matMul: a few MB keeps it in cache. */
-const CHUNK_FLOATS = 1 << 21;
+/** Output positions per matMul: operands of a few MB stay in cache. */
+const CHUNK_POSITIONS = 4096;
 
 /** Per axis: where tap t reads in the phase images (phase, shift) and their length. */
 function tapLayout(a: ConvAxis) {
   const phase = (t: number) => (t * a.dilation) % a.stride;
   const shift = (t: number) => Math.floor((t * a.dilation) / a.stride);
-  const maxShift = shift(a.kernel - 1);
-  return { phase, shift, maxShift, length: a.outSize + maxShift };
+  return { phase, shift, length: a.outSize + shift(a.kernel - 1) };
 }
 
-/** dW of y = conv(x, filter), given dy; returns [kh, kw, in, out]. */
+/**
+ * dW of y = conv(x, filter), given dy; returns [kh, kw, in, out].
+ *
+ * The input is cropped/zero-padded and split into stride phases, each flattened to rows
+ * [N * Lh * Lw, in] (Lh, Lw: output size plus the largest tap shift). dy is zero-padded to the
+ * same grid. Tap (ty, tx) then reads row p + shift(ty, tx) for output row p, so per chunk of
+ * rows dW[tap]^T += dy_chunk^T x_rows(p0 + shift) is one plain matMul on contiguous slices.
+ */
 export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   const [n, , , cin] = x.shape;
   const cout = dy.shape[3];
   const [kh, kw] = [g.h.kernel, g.w.kernel];
+  const [sh, sw] = [g.h.stride, g.w.stride];
   const ly = tapLayout(g.h);
   const lx = tapLayout(g.w);
-  const positions = n * ly.length * lx.length;
-  const tail = ly.maxShift * lx.length + lx.maxShift;
-  const keep: tf.Tensor[] = [];
-  // phase images of the (cropped / zero-padded) input, each flattened to [in, positions + tail]
+  const grid = ly.length * lx.length;
+  // rows past the last output position of the last image carry zero dy: skip them
+  const positions = (n - 1) * grid + (g.h.outSize - 1) * lx.length + g.w.outSize;
   const phases = new Map<string, tf.Tensor2D>();
-  const dyFlat = tf.tidy(() => {
-    const xw = window(tf.transpose(x, [3, 0, 1, 2]), [2, 3], [
-      [-g.h.padBefore, ly.length * g.h.stride],
-      [-g.w.padBefore, lx.length * g.w.stride],
+  const dyRows = tf.tidy(() => {
+    const xw = window(x, [1, 2], [
+      [-g.h.padBefore, ly.length * sh],
+      [-g.w.padBefore, lx.length * sw],
     ]);
+    // [n, Lh, sh, Lw, sw * cin]: phase (ry, rx) is a plain slice of this view
+    const split = tf.reshape(xw, [n, ly.length, sh, lx.length, sw * cin]);
     for (let ty = 0; ty < kh; ty++) {
       for (let tx = 0; tx < kw; tx++) {
-        const key = `${ly.phase(ty)},${lx.phase(tx)}`;
+        const [ry, rx] = [ly.phase(ty), lx.phase(tx)];
+        const key = `${ry},${rx}`;
         if (phases.has(key)) continue;
-        const strided = g.h.stride > 1 || g.w.stride > 1;
-        const img = strided
-          ? tf.stridedSlice(xw, [0, 0, ly.phase(ty), lx.phase(tx)], xw.shape, [1, 1, g.h.stride, g.w.stride])
-          : xw;
-        const flat = tf.pad(tf.reshape(img, [cin, positions]), [[0, 0], [0, tail]]) as tf.Tensor2D;
-        phases.set(key, tf.keep(flat));
-        keep.push(flat);
+        const img = sh * sw === 1 ? xw : tf.slice(split, [0, 0, ry, 0, rx * cin], [n, ly.length, 1, lx.length, cin]);
+        phases.set(key, tf.keep(tf.reshape(img, [n * grid, cin]) as tf.Tensor2D));
       }
     }
-    return tf.reshape(window(dy, [1, 2], [[0, ly.length], [0, lx.length]]), [positions, cout]) as tf.Tensor2D;
+    return tf.reshape(window(dy, [1, 2], [[0, ly.length], [0, lx.length]]), [n * grid, cout]) as tf.Tensor2D;
   });
-  keep.push(dyFlat);
-  const chunk = Math.max(256, Math.floor(CHUNK_FLOATS / (kh * kw * cin)));
-  let acc: tf.Tensor2D | null = null;
-  for (let p0 = 0; p0 < positions; p0 += chunk) {
-    const pc = Math.min(chunk, positions - p0);
-    const next = tf.tidy((): tf.Tensor2D => {
-      const rows: tf.Tensor2D[] = [];
+  let acc: tf.Tensor2D[] = [];
+  for (let p0 = 0; p0 < positions; p0 += CHUNK_POSITIONS) {
+    const pc = Math.min(CHUNK_POSITIONS, positions - p0);
+    const next = tf.tidy(() => {
+      const dyT = tf.transpose(tf.slice(dyRows, [p0, 0], [pc, cout])) as tf.Tensor2D;
+      const out: tf.Tensor2D[] = [];
       for (let ty = 0; ty < kh; ty++) {
         for (let tx = 0; tx < kw; tx++) {
-          const img = phases.get(`${ly.phase(ty)},${lx.phase(tx)}`)!;
+          const rows = phases.get(`${ly.phase(ty)},${lx.phase(tx)}`)!;
           const shift = ly.shift(ty) * lx.length + lx.shift(tx);
-          rows.push(tf.slice(img, [0, p0 + shift], [cin, pc]));
+          const part = tf.matMul(dyT, tf.slice(rows, [p0 + shift, 0], [pc, cin]) as tf.Tensor2D);
+          const t = out.length;
+          out.push(acc.length > 0 ? (tf.add(acc[t], part) as tf.Tensor2D) : (part as tf.Tensor2D));
         }
       }
-      const cols = rows.length === 1 ? rows[0] : (tf.concat(rows, 0) as tf.Tensor2D);
-      const part = tf.matMul(cols, tf.slice(dyFlat, [p0, 0], [pc, cout]) as tf.Tensor2D) as tf.Tensor2D;
-      return acc ? (tf.add(acc, part) as tf.Tensor2D) : part;
+      return out;
     });
-    acc?.dispose();
+    acc.forEach((t) => t.dispose());
     acc = next;
   }
-  keep.forEach((t) => t.dispose());
-  const result = tf.reshape(acc!, [kh, kw, cin, cout]) as tf.Tensor4D;
-  acc!.dispose();
+  const result = tf.tidy(
+    () => tf.reshape(tf.transpose(tf.stack(acc), [0, 2, 1]), [kh, kw, cin, cout]) as tf.Tensor4D,
+  );
+  acc.forEach((t) => t.dispose());
+  phases.forEach((t) => t.dispose());
+  dyRows.dispose();
   return result;
 }
 

@@ -54,16 +54,20 @@ interface RoiPlan {
   count: number;
 }
 
-/** Merge the samples of bin `b` into distinct rows (samples are sorted, so duplicates are adjacent). */
+/** Merge the samples of bin `b` into distinct rows with summed weights. */
 function binTaps(s: AxisSamples, b: number): BinTaps {
   const t: BinTaps = { idx: new Int32Array(2 * s.grid), w: new Float64Array(2 * s.grid), n: 0 };
   const add = (i: number, w: number) => {
     if (w === 0) return;
-    if (t.n > 0 && t.idx[t.n - 1] === i) t.w[t.n - 1] += w;
-    else {
-      t.idx[t.n] = i;
-      t.w[t.n++] = w;
+    // a bin has at most 2 * grid taps: a linear search is cheapest
+    for (let j = t.n - 1; j >= 0; j--) {
+      if (t.idx[j] === i) {
+        t.w[j] += w;
+        return;
+      }
     }
+    t.idx[t.n] = i;
+    t.w[t.n++] = w;
   };
   for (let k = b * s.grid; k < (b + 1) * s.grid; k++) {
     if (!s.valid[k]) continue;

@@ -13,6 +13,7 @@ import type {
 } from '../../core/engine';
 import { hostTensor, type DType, type HostTensor } from '../../core/host-tensor';
 import type { Parameter } from '../../core/parameter';
+import type { Module } from '../../core/module';
 import type { Tensor } from '../../core/tensor';
 import {
   broadcastOperand,
@@ -79,6 +80,19 @@ export class TfjsEngine implements Engine {
   variable(p: Parameter): tf.Variable {
     this.parameter(p);
     return this.vars.get(p)!.v;
+  }
+
+  /**
+   * Free the engine copies of a module's parameters and buffers (tfjs memory is not garbage
+   * collected). The module stays usable: values are uploaded again on next use.
+   */
+  release(m: Module): void {
+    for (const [, p] of m.namedState()) {
+      const entry = this.vars.get(p);
+      if (!entry) continue;
+      entry.v.dispose();
+      this.vars.delete(p);
+    }
   }
 
   /** Copy an engine-side (trained) value back to the parameter's host memory. */
@@ -208,7 +222,8 @@ export class TfjsEngine implements Engine {
       add: tf.add,
       sub: tf.sub,
       mul: tf.mul,
-      div: tf.div,
+      // true division as PyTorch's `/` (tf.div floors when both operands are int32)
+      div: (p, q) => tf.div(tf.cast(p, 'float32'), tf.cast(q, 'float32')),
       maximum: tf.maximum,
       minimum: tf.minimum,
       pow: tf.pow,

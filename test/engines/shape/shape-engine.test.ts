@@ -4,7 +4,7 @@ import { hostTensor } from '../../../src/core/host-tensor';
 import * as F from '../../../src/core/ops';
 import type { Engine } from '../../../src/core/engine';
 import type { Tensor } from '../../../src/core/tensor';
-import { initBackend } from '../../../src/engines/tfjs/backend';
+import { activeBackend, initBackend } from '../../../src/engines/tfjs/backend';
 import { TfjsEngine } from '../../../src/engines/tfjs/tfjs-engine';
 import { NoDataError, ShapeEngine, ShapeError } from '../../../src/engines/shape/shape-engine';
 
@@ -49,9 +49,14 @@ describe('ShapeEngine', () => {
 
   describe('agrees with the tfjs engine on output shapes', () => {
     let tfjs: Engine;
+    let previous: string | undefined;
     before(async () => {
+      previous = activeBackend()?.name;
       await initBackend('cpu');
       tfjs = new TfjsEngine();
+    });
+    after(async () => {
+      if (previous && previous !== 'cpu') await initBackend(previous);
     });
     it('for every case above', () => {
       for (const c of CASES) expect([...withEngine(tfjs, c.run).shape], c.name).to.deep.equal(c.expected);

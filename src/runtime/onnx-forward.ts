@@ -1,0 +1,46 @@
+import type { HostTensor } from '../core/host-tensor';
+import type { Model } from '../models/model';
+import { optimizeGraph } from '../engines/onnx/passes/optimize';
+import { encodeOnnx } from '../io/onnx-writer';
+import { traceModel } from '../apis/export';
+import { OnnxModel, type OnnxModelOptions } from './onnx-model';
+
+/** Sessions of models already traced, per model and input shape (a model's weights are fixed once loaded). */
+const sessions = new WeakMap<Model, Map<string, Promise<OnnxModel>>>();
+
+/**
+ * `--engine onnx` for commands that run a model: trace the model at the input's shape (the
+ * same graph `hrdet export` writes, without the file and the verification), run it on
+ * onnxruntime and return the named outputs exactly as `forwardTfjs` does. The session is kept
+ * for further inputs of the same shape.
+ */
+export async function forwardOnnx(model: Model, input: HostTensor, opts: OnnxModelOptions = {}): Promise<Map<string, HostTensor>> {
+  const session = await sessionFor(model, input.shape, opts);
+  return session.run({ input });
+}
+
+/** The onnxruntime session `forwardOnnx` uses for this model and shape (to report its provider). */
+export function sessionFor(model: Model, shape: readonly number[], opts: OnnxModelOptions = {}): Promise<OnnxModel> {
+  let perShape = sessions.get(model);
+  if (!perShape) sessions.set(model, (perShape = new Map()));
+  const key = `${shape.join('x')}|${opts.provider ?? 'auto'}|${opts.intraOpThreads ?? ''}`;
+  let session = perShape.get(key);
+  if (!session) {
+    session = OnnxModel.load(traceToBytes(model, shape), opts);
+    perShape.set(key, session);
+    session.catch(() => perShape!.delete(key));
+  }
+  return session;
+}
+
+function traceToBytes(model: Model, shape: readonly number[]): Uint8Array {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    const { tracer } = traceModel(model, shape, { dynamic: false, dynamicBatch: false });
+    optimizeGraph(tracer.graph);
+    return encodeOnnx(tracer.graph, { opset: tracer.opset, graphName: model.typeName });
+  } finally {
+    model.train(wasTraining);
+  }
+}
