@@ -5,6 +5,7 @@ import { ConfigError } from '../core/errors';
 import { defaultContainer } from '../registry/container';
 import { MODELS } from '../registry/registries';
 import { Model } from '../models/model';
+import { withoutInit } from '../core/init';
 import { buildFromConfig, loadConfig, loadPlugins, type ConfigObject, type LoadedConfig } from '../config';
 
 export interface BuildModelOptions {
@@ -13,6 +14,11 @@ export interface BuildModelOptions {
   /** Extra plugin modules (`--plugin`), loaded before the config's own `custom_imports`. */
   plugins?: string[];
   container?: Container;
+  /**
+   * Draw initial weights (default true). Analysis, and loading a checkpoint that sets every
+   * weight, can skip it: initialising a 100M-parameter model takes seconds.
+   */
+  initWeights?: boolean;
 }
 
 export interface BuiltModel {
@@ -39,7 +45,8 @@ export async function buildModel(source: string | ConfigObject, opts: BuildModel
   if (loaded.config.model === undefined) {
     throw new ConfigError('model', "the config has no 'model' section", file);
   }
-  const model = buildFromConfig(MODELS, loaded, 'model', { container: opts.container ?? (defaultContainer() as Container) });
+  const construct = () => buildFromConfig(MODELS, loaded, 'model', { container: opts.container ?? (defaultContainer() as Container) });
+  const model = opts.initWeights === false ? withoutInit(construct) : construct();
   if (!(model instanceof Model)) {
     const type = String((loaded.config.model as { type?: unknown }).type);
     throw new ConfigError('model.type', `'${type}' is not a whole model (use a models registry entry such as FeaturePyramid)`, file);

@@ -27,18 +27,45 @@ export function gain(nonlinearity: Nonlinearity, a = 0): number {
   }
 }
 
+let skipping = 0;
+
+/**
+ * Build without drawing initial weights (they stay zero; BN keeps its identity statistics).
+ * For work that never reads weight values, such as shape and FLOP analysis of big models,
+ * or when a checkpoint overwrites every weight anyway.
+ */
+export function withoutInit<T>(fn: () => T): T {
+  skipping++;
+  try {
+    return fn();
+  } finally {
+    skipping--;
+  }
+}
+
+function floatData(p: Parameter): Float32Array | null {
+  if (skipping > 0) return null;
+  if (!(p.data instanceof Float32Array)) throw new Error('random initialisers need a float32 parameter');
+  return p.data;
+}
+
 export function constantInit(p: Parameter, value: number): void {
+  if (skipping > 0) return;
   p.fill(() => value);
 }
 
 export function uniform(p: Parameter, lo: number, hi: number): void {
-  const r = globalRandom();
-  p.fill(() => r.uniform(lo, hi));
+  const d = floatData(p);
+  if (!d) return;
+  globalRandom().fillUniform(d, lo, hi);
+  p.version++;
 }
 
 export function normal(p: Parameter, mean: number, std: number): void {
-  const r = globalRandom();
-  p.fill(() => r.normal(mean, std));
+  const d = floatData(p);
+  if (!d) return;
+  globalRandom().fillNormal(d, mean, std);
+  p.version++;
 }
 
 export interface KaimingArgs {

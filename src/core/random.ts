@@ -44,11 +44,28 @@ export class Random {
     return mean + std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
+  /** Fill `out` with N(mean, std) values, using both outputs of each Box-Muller draw. */
+  fillNormal(out: Float32Array, mean = 0, std = 1): Float32Array {
+    for (let i = 0; i < out.length; i += 2) {
+      let u = this.next();
+      while (u === 0) u = this.next();
+      const r = std * Math.sqrt(-2 * Math.log(u));
+      const t = 2 * Math.PI * this.next();
+      out[i] = mean + r * Math.cos(t);
+      if (i + 1 < out.length) out[i + 1] = mean + r * Math.sin(t);
+    }
+    return out;
+  }
+
+  fillUniform(out: Float32Array, lo: number, hi: number): Float32Array {
+    const span = hi - lo;
+    for (let i = 0; i < out.length; i++) out[i] = lo + span * this.next();
+    return out;
+  }
+
   /** A Float32Array of N(mean, std) values. */
   normalArray(n: number, mean = 0, std = 1): Float32Array {
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.normal(mean, std);
-    return out;
+    return this.fillNormal(new Float32Array(n), mean, std);
   }
 }
 

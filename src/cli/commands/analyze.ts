@@ -46,7 +46,7 @@ Examples:
     )
     .action(async (file: string, opts: AnalyzeCliOptions, cmd: Command) => {
       const g = globalOptions(cmd);
-      const { model, config } = await buildModel(file, { cfgOptions: g.cfgOptions, plugins: g.plugin });
+      const { model, config } = await buildModel(file, { cfgOptions: g.cfgOptions, plugins: g.plugin, initWeights: false });
       const [shape, source] = inputShape(opts.shape, config.input_shape, file);
       let analysis: Analysis;
       try {
