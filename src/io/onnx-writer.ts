@@ -106,7 +106,7 @@ export interface OnnxSummary {
   inputs: OnnxValueSummary[];
   outputs: OnnxValueSummary[];
   metadata: Record<string, string>;
-  /** Node count per op type, in first-appearance order. */
+  /** Node count per op type (`domain:Op` outside the default domain), in first-appearance order. */
   ops: Map<string, number>;
   initializers: string[];
 }
@@ -116,7 +116,10 @@ export function readOnnxSummary(bytes: Uint8Array): OnnxSummary {
   const m = onnx.ModelProto.decode(bytes);
   const g = m.graph;
   const ops = new Map<string, number>();
-  for (const n of g?.node ?? []) ops.set(n.opType ?? '', (ops.get(n.opType ?? '') ?? 0) + 1);
+  for (const n of g?.node ?? []) {
+    const op = n.domain ? `${n.domain}:${n.opType}` : (n.opType ?? '');
+    ops.set(op, (ops.get(op) ?? 0) + 1);
+  }
   const valueSummary = (v: import('onnx-proto').onnx.IValueInfoProto): OnnxValueSummary => ({
     name: v.name ?? '',
     elemType: v.type?.tensorType?.elemType ?? 0,
