@@ -183,6 +183,24 @@ function child(kind: string, args: string[]): Record<string, unknown> {
   return JSON.parse(last) as Record<string, unknown>;
 }
 
+/**
+ * The tfjs eager forward at the model's shape; when that does not fit (the eager forward keeps
+ * every intermediate until it returns, and the wasm heap stops at 4 GiB), at half the height
+ * and width, reported as such.
+ */
+function tfjsMeasurement(m: BenchModel, save: string, log: (s: string) => void): Record<string, unknown> {
+  const [c, h, w] = m.shape;
+  try {
+    return { input_shape: [1, c, h, w], ...child('tfjs', ['--config', m.config, '--shape', JSON.stringify([1, c, h, w]), '--save', save]) };
+  } catch (e) {
+    const reason = (e as Error).message.split('\n').find((l) => /Abort|memory|Error/.test(l)) ?? 'failed';
+    log(`  tfjs eager at ${h}x${w} failed (${reason.trim()}); measuring at ${h / 2}x${w / 2}`);
+    const half = [1, c, h / 2, w / 2];
+    const r = child('tfjs', ['--config', m.config, '--shape', JSON.stringify(half), '--save', `${save}.half`]);
+    return { input_shape: half, full_size_error: reason.trim(), ...r };
+  }
+}
+
 async function main(): Promise<void> {
   const threads = Number(arg('--threads') ?? 2);
   const runsOverride = arg('--runs');
@@ -213,9 +231,11 @@ async function main(): Promise<void> {
       let tfjs: Record<string, unknown> | null = null;
       if (withTfjs) {
         log('  tfjs eager ...');
-        tfjs = child('tfjs', ['--config', m.config, '--shape', fullShape, '--save', tfjsOut]);
-        tfjs.gflops = flops / (tfjs.ms as number) / 1e6;
-        log(`  tfjs ${tfjs.backend}: ${(tfjs.ms as number).toFixed(0)} ms`);
+        tfjs = tfjsMeasurement(m, tfjsOut, log);
+        const [, , th, tw] = tfjs.input_shape as number[];
+        const tfjsFlops = th === m.shape[1] && tw === m.shape[2] ? flops : 2 * analyzeModel(model, { inputShape: [m.shape[0], th, tw] }).macs;
+        tfjs.gflops = tfjsFlops / (tfjs.ms as number) / 1e6;
+        log(`  tfjs ${tfjs.backend} at ${(tfjs.input_shape as number[]).join('x')}: ${(tfjs.ms as number).toFixed(0)} ms`);
       }
       log('  onnxruntime (hrdet export) ...');
       const ort = child('ort', ['--file', file, '--shape', fullShape, '--runs', runs, '--threads', String(threads), '--optimized', path.join(tmp, `${m.key}.opt.onnx`), '--compare', tfjsOut]);

@@ -16,6 +16,8 @@ export { Neck } from './necks/neck';
 export { Model, type NamedOutputs } from './models/model';
 export { initBackend, activeBackend, type BackendReport } from './engines/tfjs/backend';
 export { TfjsEngine } from './engines/tfjs/tfjs-engine';
+export * from './config';
+export * from './io';
 export { buildModel, type BuildModelOptions, type BuiltModel } from './apis/build-model';
 export { loadWeights, loadStateDictInto, mapKeys } from './apis/load-weights';
 export { forwardTfjs, forwardFiles, tfjsEngine } from './apis/forward';

@@ -258,3 +258,10 @@ BACKBONES.register(resnetOptions, (o: ResNetOptions, ctx: BuildContext) => new R
   name: 'ResNet',
   summary: 'ResNet-18/34/50/101/152 (mmdetection 3 layout: conv1, bn1, layer1..layer4)',
 });
+
+// typed TS configs: `{ type: 'ResNet', ... }` completes and checks these options
+declare module '../config/config-types' {
+  interface BackboneOptionsMap {
+    ResNet: import('zod').input<typeof resnetOptions>;
+  }
+}

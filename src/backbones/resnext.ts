@@ -41,3 +41,10 @@ BACKBONES.register(resnextOptions, (o: ResNeXtOptions, ctx: BuildContext) => new
   name: 'ResNeXt',
   summary: 'ResNeXt-50/101/152 with grouped bottlenecks (groups, base_width), ResNet key layout',
 });
+
+// typed TS configs: `{ type: 'ResNeXt', ... }` completes and checks these options
+declare module '../config/config-types' {
+  interface BackboneOptionsMap {
+    ResNeXt: import('zod').input<typeof resnextOptions>;
+  }
+}

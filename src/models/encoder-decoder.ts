@@ -81,3 +81,10 @@ MODELS.register(encoderDecoderSchema, (o: EncoderDecoderOptions, ctx: BuildConte
   name: 'EncoderDecoder',
   summary: 'Semantic segmentation model (mmseg): backbone → [neck] → decode head, logits at the head resolution',
 });
+
+// typed TS configs: `{ type: 'EncoderDecoder', ... }` completes and checks these options
+declare module '../config/config-types' {
+  interface ModelOptionsMap {
+    EncoderDecoder: import('zod').input<typeof encoderDecoderSchema>;
+  }
+}

@@ -186,3 +186,10 @@ MODELS.register(featurePyramidOptions, (o: FeaturePyramidOptions, ctx: BuildCont
   name: 'FeaturePyramid',
   summary: 'Feature pyramid on its own: backbone → [neck], no head (outputs backbone.i, neck.i)',
 });
+
+// typed TS configs: `{ type: 'FeaturePyramid', ... }` completes and checks these options
+declare module '../config/config-types' {
+  interface ModelOptionsMap {
+    FeaturePyramid: import('zod').input<typeof featurePyramidOptions>;
+  }
+}

@@ -44,3 +44,10 @@ MODELS.register(imageClassifierSchema, (o: ImageClassifierOptions, ctx: BuildCon
   name: 'ImageClassifier',
   summary: 'Image classification model (mmpretrain): backbone → [neck] → classification head, logits out',
 });
+
+// typed TS configs: `{ type: 'ImageClassifier', ... }` completes and checks these options
+declare module '../config/config-types' {
+  interface ModelOptionsMap {
+    ImageClassifier: import('zod').input<typeof imageClassifierSchema>;
+  }
+}

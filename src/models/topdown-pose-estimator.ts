@@ -50,3 +50,10 @@ MODELS.register(topdownPoseEstimatorSchema, (o: TopdownPoseEstimatorOptions, ctx
   name: 'TopdownPoseEstimator',
   summary: 'Top-down keypoint heatmap model (mmpose): backbone → [neck] → heatmap head',
 });
+
+// typed TS configs: `{ type: 'TopdownPoseEstimator', ... }` completes and checks these options
+declare module '../config/config-types' {
+  interface ModelOptionsMap {
+    TopdownPoseEstimator: import('zod').input<typeof topdownPoseEstimatorSchema>;
+  }
+}

@@ -209,3 +209,10 @@ NECKS.register(fpnOptions, (o: FPNOptions, ctx: BuildContext) => new FPN(o, ctx)
   name: 'FPN',
   summary: 'Feature Pyramid Network (mmdetection 3 layout: lateral_convs, fpn_convs)',
 });
+
+// typed TS configs: `{ type: 'FPN', ... }` completes and checks these options
+declare module '../config/config-types' {
+  interface NeckOptionsMap {
+    FPN: import('zod').input<typeof fpnOptions>;
+  }
+}

@@ -116,3 +116,10 @@ NECKS.register(hrfpnSchema, (o: HRFPNOptions, _ctx: BuildContext) => new HRFPN(o
   name: 'HRFPN',
   summary: 'HRNetV2p feature pyramid: concat of all HRNet branches, 1x1 reduction, pooled levels, 3x3 convs',
 });
+
+// typed TS configs: `{ type: 'HRFPN', ... }` completes and checks these options
+declare module '../config/config-types' {
+  interface NeckOptionsMap {
+    HRFPN: import('zod').input<typeof hrfpnSchema>;
+  }
+}

@@ -248,3 +248,10 @@ BACKBONES.register(hrnetSchema, (o: HRNetOptions, ctx: BuildContext) => new HRNe
   name: 'HRNet',
   summary: 'High-Resolution Network (HRNetV1/V2 body): parallel multi-resolution branches with repeated fusion',
 });
+
+// typed TS configs: `{ type: 'HRNet', ... }` completes and checks these options
+declare module '../../config/config-types' {
+  interface BackboneOptionsMap {
+    HRNet: import('zod').input<typeof hrnetSchema>;
+  }
+}

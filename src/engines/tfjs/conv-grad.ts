@@ -162,10 +162,12 @@ function tapLayout(a: ConvAxis) {
 /**
  * dW of y = conv(x, filter), given dy; returns [kh, kw, in, out].
  *
- * The input is cropped/zero-padded and split into stride phases, each flattened to rows
- * [N * Lh * Lw, in] (Lh, Lw: output size plus the largest tap shift). dy is zero-padded to the
- * same grid. Tap (ty, tx) then reads row p + shift(ty, tx) for output row p, so per chunk of
- * rows dW[tap]^T += dy_chunk^T x_rows(p0 + shift) is one plain matMul on contiguous slices.
+ * The input is cropped/zero-padded and split into stride phases, each laid out [in, N*Lh*Lw]
+ * (Lh, Lw: output size plus the largest tap shift); dy is zero-padded to the same grid and
+ * laid out [N*Lh*Lw, out]. Tap (ty, tx) reads column p + shift(ty, tx) for output position p,
+ * so per chunk of positions dW[tap] += x[:, p0 + shift : + chunk] x dy[p0 : + chunk] is one
+ * plain matMul of contiguous slices. dy is the right operand: tfjs-wasm packs it once per chunk
+ * and reuses it for every tap (a fresh right operand per matMul halves its throughput).
  */
 export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   const [n, , , cin] = x.shape;
@@ -175,7 +177,8 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry)
   const ly = tapLayout(g.h);
   const lx = tapLayout(g.w);
   const grid = ly.length * lx.length;
-  // rows past the last output position of the last image carry zero dy: skip them
+  // positions past the last output of the last image carry zero dy: skip them; this also
+  // keeps every tap's shifted window inside the phase images
   const positions = (n - 1) * grid + (g.h.outSize - 1) * lx.length + g.w.outSize;
   const phases = new Map<string, tf.Tensor2D>();
   const dyRows = tf.tidy(() => {
@@ -183,7 +186,7 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry)
       [-g.h.padBefore, ly.length * sh],
       [-g.w.padBefore, lx.length * sw],
     ]);
-    // [n, Lh, sh, Lw, sw * cin]: phase (ry, rx) is a plain slice of this view
+    // [n, Lh, sh, Lw, sw * in]: phase (ry, rx) is a plain slice of this view
     const split = tf.reshape(xw, [n, ly.length, sh, lx.length, sw * cin]);
     for (let ty = 0; ty < kh; ty++) {
       for (let tx = 0; tx < kw; tx++) {
@@ -191,7 +194,8 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry)
         const key = `${ry},${rx}`;
         if (phases.has(key)) continue;
         const img = sh * sw === 1 ? xw : tf.slice(split, [0, 0, ry, 0, rx * cin], [n, ly.length, 1, lx.length, cin]);
-        phases.set(key, tf.keep(tf.reshape(img, [n * grid, cin]) as tf.Tensor2D));
+        const cols = tf.transpose(tf.reshape(img, [n * grid, cin])) as tf.Tensor2D;
+        phases.set(key, tf.keep(cols));
       }
     }
     return tf.reshape(window(dy, [1, 2], [[0, ly.length], [0, lx.length]]), [n * grid, cout]) as tf.Tensor2D;
@@ -200,15 +204,15 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry)
   for (let p0 = 0; p0 < positions; p0 += CHUNK_POSITIONS) {
     const pc = Math.min(CHUNK_POSITIONS, positions - p0);
     const next = tf.tidy(() => {
-      const dyT = tf.transpose(tf.slice(dyRows, [p0, 0], [pc, cout])) as tf.Tensor2D;
+      const dyChunk = tf.slice(dyRows, [p0, 0], [pc, cout]) as tf.Tensor2D;
       const out: tf.Tensor2D[] = [];
       for (let ty = 0; ty < kh; ty++) {
         for (let tx = 0; tx < kw; tx++) {
-          const rows = phases.get(`${ly.phase(ty)},${lx.phase(tx)}`)!;
+          const cols = phases.get(`${ly.phase(ty)},${lx.phase(tx)}`)!;
           const shift = ly.shift(ty) * lx.length + lx.shift(tx);
-          const part = tf.matMul(dyT, tf.slice(rows, [p0 + shift, 0], [pc, cin]) as tf.Tensor2D);
+          const part = tf.matMul(tf.slice(cols, [0, p0 + shift], [cin, pc]) as tf.Tensor2D, dyChunk) as tf.Tensor2D;
           const t = out.length;
-          out.push(acc.length > 0 ? (tf.add(acc[t], part) as tf.Tensor2D) : (part as tf.Tensor2D));
+          out.push(acc.length > 0 ? (tf.add(acc[t], part) as tf.Tensor2D) : part);
         }
       }
       return out;
@@ -216,9 +220,7 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry)
     acc.forEach((t) => t.dispose());
     acc = next;
   }
-  const result = tf.tidy(
-    () => tf.reshape(tf.transpose(tf.stack(acc), [0, 2, 1]), [kh, kw, cin, cout]) as tf.Tensor4D,
-  );
+  const result = tf.tidy(() => tf.reshape(tf.stack(acc), [kh, kw, cin, cout]) as tf.Tensor4D);
   acc.forEach((t) => t.dispose());
   phases.forEach((t) => t.dispose());
   dyRows.dispose();

@@ -26,6 +26,7 @@ import {
   toLogical,
   toPhysicalOrder,
 } from './layout';
+import { parameterCache } from './parameter-cache';
 import { hostNms } from './host-nms';
 import { roiAlign } from './roi-align';
 
@@ -53,7 +54,7 @@ export const unwrap = (t: Tensor): tf.Tensor => {
 export class TfjsEngine implements Engine {
   readonly name = 'tfjs';
   readonly eager = true;
-  private readonly vars = new WeakMap<Parameter, { version: number; v: tf.Variable }>();
+  private readonly cache = parameterCache();
 
   get backend(): string {
     return tf.getBackend();
@@ -61,43 +62,28 @@ export class TfjsEngine implements Engine {
 
   // --- data ----------------------------------------------------------------------------
   parameter(p: Parameter): Tensor {
-    const cached = this.vars.get(p);
-    if (cached && cached.version === p.version) return wrap(cached.v);
-    const value = tf.tidy(() => fromLogical(tensorFromHost(p.toHost())));
-    if (cached) {
-      cached.v.assign(value);
-      value.dispose();
-      cached.version = p.version;
-      return wrap(cached.v);
-    }
-    const v = tf.variable(value, p.requiresGrad, undefined, value.dtype);
-    value.dispose();
-    this.vars.set(p, { version: p.version, v });
-    return wrap(v);
-  }
-
-  /** The tf variable behind a parameter (optimisers update it; `pull` copies back). */
-  variable(p: Parameter): tf.Variable {
-    this.parameter(p);
-    return this.vars.get(p)!.v;
+    return wrap(this.cache.get(p, () => uploadParameter(p)));
   }
 
   /**
-   * Free the engine copies of a module's parameters and buffers (tfjs memory is not garbage
-   * collected). The module stays usable: values are uploaded again on next use.
+   * The tf variable behind a parameter, pinned in the cache: optimisers update it in place
+   * and `pull` copies it back to the host.
+   */
+  variable(p: Parameter): tf.Variable {
+    return this.cache.get(p, () => uploadParameter(p), true);
+  }
+
+  /**
+   * Free the engine copies of a module's parameters and buffers now (tfjs memory is not
+   * garbage-collected). The module stays usable: values are uploaded again on next use.
    */
   release(m: Module): void {
-    for (const [, p] of m.namedState()) {
-      const entry = this.vars.get(p);
-      if (!entry) continue;
-      entry.v.dispose();
-      this.vars.delete(p);
-    }
+    for (const [, p] of m.namedState()) this.cache.drop(p);
   }
 
   /** Copy an engine-side (trained) value back to the parameter's host memory. */
   pull(p: Parameter): void {
-    const entry = this.vars.get(p);
+    const entry = this.cache.peek(p);
     if (!entry) return;
     const host = this.readSync(wrap(entry.v));
     p.set(p.dtype === 'int64' ? BigInt64Array.from(host.data as Int32Array, (x) => BigInt(x)) : host.data);
@@ -396,6 +382,10 @@ export class TfjsEngine implements Engine {
     if (x.rank === 4 && y.rank === 4) return [x, y];
     return [broadcastOperand(x, rank), broadcastOperand(y, rank)];
   }
+}
+
+function uploadParameter(p: Parameter): tf.Tensor {
+  return tf.tidy(() => fromLogical(tensorFromHost(p.toHost())));
 }
 
 function tensorFromHost(h: HostTensor): tf.Tensor {

@@ -99,3 +99,10 @@ HEADS.register(hrnetClsHeadSchema, (o: HRNetClsHeadOptions, ctx: BuildContext) =
   name: 'HRNetClsHead',
   summary: 'Official HRNet ImageNet head: per-branch Bottlenecks, stride-2 merging chain, 2048-d 1x1 layer, linear classifier',
 });
+
+// typed TS configs: `{ type: 'HRNetClsHead', ... }` completes and checks these options
+declare module '../../config/config-types' {
+  interface HeadOptionsMap {
+    HRNetClsHead: import('zod').input<typeof hrnetClsHeadSchema>;
+  }
+}

@@ -114,3 +114,10 @@ HEADS.register(heatmapHeadSchema, (o: HeatmapHeadOptions, ctx: BuildContext) => 
   name: 'HeatmapHead',
   summary: 'Top-down keypoint heatmap head (mmpose): optional conv stage and a final conv per keypoint',
 });
+
+// typed TS configs: `{ type: 'HeatmapHead', ... }` completes and checks these options
+declare module '../../config/config-types' {
+  interface HeadOptionsMap {
+    HeatmapHead: import('zod').input<typeof heatmapHeadSchema>;
+  }
+}

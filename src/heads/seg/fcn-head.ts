@@ -141,3 +141,10 @@ HEADS.register(fcnHeadSchema, (o: FCNHeadOptions, ctx: BuildContext) => new FCNH
   name: 'FCNHead',
   summary: 'Fully convolutional segmentation head (mmseg); with resize_concat over HRNet branches, the HRNetV2 head',
 });
+
+// typed TS configs: `{ type: 'FCNHead', ... }` completes and checks these options
+declare module '../../config/config-types' {
+  interface HeadOptionsMap {
+    FCNHead: import('zod').input<typeof fcnHeadSchema>;
+  }
+}

@@ -10,17 +10,19 @@ import { convBackpropKernel, CONV_BACKPROP_KERNELS } from './conv-backprop';
 import { cpuBridge } from './host-kernel';
 import { installKernel } from './kernel-registry';
 import { resizeBilinearGrad, resizeNearestNeighborGrad } from './resize-grad';
-import { wasmSlice, wasmSplitV, wasmStridedSlice } from './wasm-slice';
+import { wasmReverse, wasmSlice, wasmSplitV, wasmStridedSlice } from './wasm-slice';
 
 let registered = false;
 
 export function registerKernels(): void {
   if (registered) return;
   registered = true;
-  // wasm: missing gradient kernels, slow ones, and slices that copy their whole input
+  // wasm: missing gradient kernels, slow ones, and data movement that copies its whole input
+  // or runs element by element
   installKernel(tf.Slice, 'wasm', wasmSlice);
   installKernel(tf.SplitV, 'wasm', wasmSplitV);
   installKernel(tf.StridedSlice, 'wasm', wasmStridedSlice);
+  installKernel(tf.Reverse, 'wasm', wasmReverse);
   for (const [name] of CONV_BACKPROP_KERNELS) installKernel(name, 'wasm', convBackpropKernel(name, 'wasm'));
   installKernel(tf.UnsortedSegmentSum, 'wasm', cpuBridge(tf.UnsortedSegmentSum));
   // cpu: its Conv2DBackpropFilter runs ~100x below its forward conv

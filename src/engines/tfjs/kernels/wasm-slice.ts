@@ -2,7 +2,7 @@
  * Slice, SplitV and StridedSlice for tfjs-wasm that read the input in place. tfjs-wasm's own
  * Slice copies the whole input out of the wasm heap on every call (readSync), so slicing a
  * chunk from a large tensor costs as much as copying all of it; its SplitV pays that once per
- * piece, and its StridedSlice with a step > 1 runs at ~15 M elements/s.
+ * piece, and its StridedSlice with a step > 1 and its Reverse run at ~15 M elements/s.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { originalKernel, type KernelArgs, type KernelResult } from './kernel-registry';
@@ -153,5 +153,18 @@ export function wasmStridedSlice(args: KernelArgs): KernelResult {
   const out = backend.makeOutput(info.finalShape, x.dtype);
   if (tf.util.sizeFromShape(size) === 0) return out;
   copyStrided(backend.typedArrayFromHeap(x), x.shape, info.begin, info.strides, size, backend.typedArrayFromHeap(out));
+  return out;
+}
+
+export function wasmReverse(args: KernelArgs): KernelResult {
+  const x = args.inputs.x as tf.TensorInfo;
+  if (x.dtype === 'string') return originalKernel(tf.Reverse, 'wasm')!(args);
+  const dims = tf.util.parseAxisParam((args.attrs as unknown as tf.ReverseAttrs).dims, x.shape);
+  const backend = args.backend as WasmBackendLike;
+  const out = backend.makeOutput(x.shape, x.dtype);
+  if (tf.util.sizeFromShape(x.shape) === 0) return out;
+  const begin = x.shape.map((d, i) => (dims.includes(i) ? d - 1 : 0));
+  const step = x.shape.map((_, i) => (dims.includes(i) ? -1 : 1));
+  copyStrided(backend.typedArrayFromHeap(x), x.shape, begin, step, x.shape, backend.typedArrayFromHeap(out));
   return out;
 }
