@@ -6,7 +6,10 @@
  * (2 threads, median of several runs after warm-up), achieved GFLOP/s = 2 x MACs / time, the
  * ops onnxruntime runs after optimising the graph, peak memory; the tfjs eager forward of the
  * same model (time, peak memory) and the largest difference between the two engines.
- * Reference in the same run: onnxruntime's 2048^3 MatMul GFLOP/s with the same threads.
+ * Reference in the same run: onnxruntime's 2048^3 MatMul GFLOP/s with the same threads (both
+ * operands fed at run time), timed between the model's runs in the same process so that both
+ * see the same machine load; standalone MatMul rates (and with a constant, prepacked B) are
+ * recorded before and after the models.
  * Target: model GFLOP/s >= 100% of the MatMul rate.
  *
  * With --pytorch <dir> (files from test/fixtures/onnx/make_pytorch_exports.py) the PyTorch
@@ -97,13 +100,24 @@ async function childOrt(): Promise<unknown> {
   let out = await model.run({ input });
   const firstMs = performance.now() - warm;
   await model.run({ input });
+  // MatMul runs interleaved with the model's, so the ratio holds when the machine's load changes
+  const mm = await matmulSession(threads, false);
   const times: number[] = [];
+  const mmTimes: number[] = [];
+  // a pause after each switch: a session's pool threads spin for a while after a run and would
+  // take the cores from the other session's next run
+  const settle = () => new Promise((r) => setTimeout(r, 100));
   for (let i = 0; i < runs; i++) {
+    await settle();
     const t = performance.now();
     out = await model.run({ input });
     times.push(performance.now() - t);
+    await settle();
+    mmTimes.push(await mm.run(), await mm.run());
   }
+  await mm.dispose();
   const result: Record<string, unknown> = {
+    interleaved_matmul: { runs_ms: mmTimes, median_ms: median(mmTimes), gflops: matmulGflops(median(mmTimes)) },
     provider: describeProvider(model.provider),
     load_ms: loadMs,
     first_run_ms: firstMs,
@@ -150,37 +164,76 @@ async function childTfjs(): Promise<unknown> {
   forwardTfjs(model, input);
   const secondMs = performance.now() - t1;
   await writeSafetensors(save, first);
-  return { backend: backend.name, first_run_ms: firstMs, ms: secondMs, peak_rss_mb: peakRssMb() };
+  return { backend: backend.name, threads: backend.threads ?? 1, first_run_ms: firstMs, ms: secondMs, peak_rss_mb: peakRssMb() };
 }
 
-/** onnxruntime's dense rate: a 2048^3 MatMul (B a constant, as weights are) with the same threads. */
-async function childMatmul(): Promise<unknown> {
-  const n = 2048;
-  const threads = Number(arg('--threads'));
+const MATMUL_N = 2048;
+
+/** A 2048^3 MatMul session: both operands fed at run time, or B a constant (prepacked, as conv weights are). */
+async function matmulSession(threads: number, constantB: boolean): Promise<{ run: () => Promise<number>; dispose: () => Promise<void> }> {
+  const n = MATMUL_N;
   const tr = new OnnxTracer();
-  const a = tr.input('input', [n, n]);
-  withEngine(tr, () => tr.output('output', F.matmul(a, F.constant(hostTensor('float32', [n, n], new Random(2).normalArray(n * n))))));
+  const a = tr.input('a', [n, n]);
+  const b = constantB ? null : tr.input('b', [n, n]);
+  const bValue = hostTensor('float32', [n, n], new Random(2).normalArray(n * n));
+  withEngine(tr, () => tr.output('output', F.matmul(a, b ?? F.constant(bValue))));
   const model = await OnnxModel.load(encodeOnnx(tr.graph, { opset: 17 }), { provider: 'cpu', intraOpThreads: threads });
-  const x = hostTensor('float32', [n, n], new Random(3).normalArray(n * n));
-  await model.run(x);
-  const times: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    const t = performance.now();
-    await model.run(x);
-    times.push(performance.now() - t);
-  }
-  await model.dispose();
-  const ms = median(times);
-  return { n, runs_ms: times, median_ms: ms, gflops: (2 * n ** 3) / ms / 1e6 };
+  const feeds: Record<string, HostTensor> = constantB ? { a: randomInput([n, n]) } : { a: randomInput([n, n]), b: bValue };
+  await model.run(feeds);
+  return {
+    run: async () => {
+      const t = performance.now();
+      await model.run(feeds);
+      return performance.now() - t;
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+const matmulGflops = (ms: number) => (2 * MATMUL_N ** 3) / ms / 1e6;
+
+/** onnxruntime's dense rate on its own: plain MatMul, and with a constant B. */
+async function childMatmul(): Promise<unknown> {
+  const threads = Number(arg('--threads'));
+  const time = async (constantB: boolean) => {
+    const mm = await matmulSession(threads, constantB);
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) times.push(await mm.run());
+    await mm.dispose();
+    return { runs_ms: times, median_ms: median(times), gflops: matmulGflops(median(times)) };
+  };
+  const plain = await time(false);
+  return { n: MATMUL_N, ...plain, constant_b: await time(true) };
 }
 
 // --- parent -------------------------------------------------------------------------------------
 
-function child(kind: string, args: string[]): Record<string, unknown> {
-  const r = spawnSync(process.execPath, [__filename, '--child', kind, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+function child(kind: string, args: string[], timeoutS = 1800): Record<string, unknown> {
+  const r = spawnSync(process.execPath, [__filename, '--child', kind, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: timeoutS * 1000 });
+  if (r.error) throw new Error(`${kind} measurement failed: ${r.error.message}${r.signal ? ` (${r.signal} after ${timeoutS} s)` : ''}`);
   if (r.status !== 0) throw new Error(`${kind} measurement failed:\n${r.stderr}`);
   const last = r.stdout.trim().split('\n').pop()!;
   return JSON.parse(last) as Record<string, unknown>;
+}
+
+/** One result from several rounds of the same measurement: all timed runs pooled. */
+function mergeRounds(rounds: Record<string, unknown>[], flops: number): Record<string, unknown> {
+  const runs = rounds.flatMap((r) => r.runs_ms as number[]);
+  const mmRuns = rounds.flatMap((r) => (r.interleaved_matmul as { runs_ms: number[] }).runs_ms);
+  const med = median(runs);
+  const gflops = flops / med / 1e6;
+  const mm = matmulGflops(median(mmRuns));
+  return {
+    ...rounds[0],
+    rounds: rounds.length,
+    runs_ms: runs,
+    median_ms: med,
+    min_ms: Math.min(...runs),
+    peak_rss_mb: Math.max(...rounds.map((r) => r.peak_rss_mb as number)),
+    gflops,
+    interleaved_matmul: { runs_ms: mmRuns, median_ms: median(mmRuns), gflops: mm },
+    pct_of_matmul: (100 * gflops) / mm,
+  };
 }
 
 /**
@@ -191,9 +244,9 @@ function child(kind: string, args: string[]): Record<string, unknown> {
 function tfjsMeasurement(m: BenchModel, save: string, log: (s: string) => void): Record<string, unknown> {
   const [c, h, w] = m.shape;
   try {
-    return { input_shape: [1, c, h, w], ...child('tfjs', ['--config', m.config, '--shape', JSON.stringify([1, c, h, w]), '--save', save]) };
+    return { input_shape: [1, c, h, w], ...child('tfjs', ['--config', m.config, '--shape', JSON.stringify([1, c, h, w]), '--save', save], 600) };
   } catch (e) {
-    const reason = (e as Error).message.split('\n').find((l) => /Abort|memory|Error/.test(l)) ?? 'failed';
+    const reason = (e as Error).message.split('\n').find((l) => /Abort|memory|Error|failed/.test(l)) ?? 'failed';
     log(`  tfjs eager at ${h}x${w} failed (${reason.trim()}); measuring at ${h / 2}x${w / 2}`);
     const half = [1, c, h / 2, w / 2];
     const r = child('tfjs', ['--config', m.config, '--shape', JSON.stringify(half), '--save', `${save}.half`]);
@@ -211,9 +264,12 @@ async function main(): Promise<void> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
 
   try {
+    // on its own before and after the models, for the record; the percentages use the MatMul
+    // runs interleaved with each model's (same process, same minute)
     log(`matmul 2048^3, ${threads} threads ...`);
-    const matmul = child('matmul', ['--threads', String(threads)]);
-    log(`  ${(matmul.gflops as number).toFixed(1)} GFLOP/s`);
+    const matmulBefore = child('matmul', ['--threads', String(threads)]);
+    log(`  ${(matmulBefore.gflops as number).toFixed(1)} GFLOP/s (constant B: ${(matmulBefore.constant_b as { gflops: number }).gflops.toFixed(1)})`);
+    const matmul = { ...matmulBefore };
     const results: Record<string, unknown>[] = [];
     for (const m of MODELS) {
       log(`${m.name}`);
@@ -237,11 +293,22 @@ async function main(): Promise<void> {
         tfjs.gflops = tfjsFlops / (tfjs.ms as number) / 1e6;
         log(`  tfjs ${tfjs.backend} at ${(tfjs.input_shape as number[]).join('x')}: ${(tfjs.ms as number).toFixed(0)} ms`);
       }
-      log('  onnxruntime (hrdet export) ...');
-      const ort = child('ort', ['--file', file, '--shape', fullShape, '--runs', runs, '--threads', String(threads), '--optimized', path.join(tmp, `${m.key}.opt.onnx`), '--compare', tfjsOut]);
-      ort.gflops = flops / (ort.median_ms as number) / 1e6;
-      ort.pct_of_matmul = (100 * (ort.gflops as number)) / (matmul.gflops as number);
-      log(`  onnxruntime: ${(ort.median_ms as number).toFixed(1)} ms, ${(ort.gflops as number).toFixed(1)} GFLOP/s (${(ort.pct_of_matmul as number).toFixed(0)}% of MatMul)`);
+      // hrdet's and PyTorch's exports alternate in rounds, so a change in machine load hits both
+      const pyFile = pytorchDir ? path.join(pytorchDir, m.pytorch) : null;
+      const havePy = pyFile !== null && fs.existsSync(pyFile);
+      const ortArgs = (f: string, opt: string) => ['--file', f, '--shape', fullShape, '--runs', runs, '--threads', String(threads), '--optimized', path.join(tmp, opt)];
+      const oursRounds: Record<string, unknown>[] = [];
+      const pyRounds: Record<string, unknown>[] = [];
+      for (let round = 0; round < (havePy ? 2 : 1); round++) {
+        log(`  onnxruntime (hrdet export), round ${round + 1} ...`);
+        oursRounds.push(child('ort', [...ortArgs(file, `${m.key}.opt.onnx`), ...(round === 0 ? ['--compare', tfjsOut] : [])]));
+        if (havePy) {
+          log(`  onnxruntime (PyTorch export), round ${round + 1} ...`);
+          pyRounds.push(child('ort', ortArgs(pyFile, `${m.key}.pytorch.opt.onnx`)));
+        }
+      }
+      const ort = mergeRounds(oursRounds, flops);
+      log(`  onnxruntime: ${(ort.median_ms as number).toFixed(1)} ms, ${(ort.gflops as number).toFixed(1)} GFLOP/s = ${(ort.pct_of_matmul as number).toFixed(0)}% of the interleaved MatMul (${((ort.interleaved_matmul as { gflops: number }).gflops).toFixed(0)} GFLOP/s)`);
       const entry: Record<string, unknown> = {
         key: m.key,
         name: m.name,
@@ -259,22 +326,21 @@ async function main(): Promise<void> {
         onnxruntime: ort,
         tfjs,
       };
-      const pyFile = pytorchDir ? path.join(pytorchDir, m.pytorch) : null;
-      if (pyFile && fs.existsSync(pyFile)) {
-        log('  onnxruntime (PyTorch export) ...');
-        const py = child('ort', ['--file', pyFile, '--shape', fullShape, '--runs', runs, '--threads', String(threads), '--optimized', path.join(tmp, `${m.key}.pytorch.opt.onnx`)]);
-        py.gflops = flops / (py.median_ms as number) / 1e6;
-        py.pct_of_matmul = (100 * (py.gflops as number)) / (matmul.gflops as number);
+      if (havePy) {
+        const py = mergeRounds(pyRounds, flops);
         py.graph_ops = Object.fromEntries(readOnnxSummary(fs.readFileSync(pyFile)).ops);
         const ours = Object.keys(ort.optimized_ops as object);
         const theirs = new Set(Object.keys(py.optimized_ops as object));
         entry.pytorch_export = py;
         entry.ops_not_in_pytorch_export = ours.filter((op) => !theirs.has(op));
         entry.speed_vs_pytorch_export = (py.median_ms as number) / (ort.median_ms as number);
-        log(`  PyTorch export: ${(py.median_ms as number).toFixed(1)} ms; extra ops in hrdet's optimised graph: ${JSON.stringify(entry.ops_not_in_pytorch_export)}`);
+        log(`  PyTorch export: ${(py.median_ms as number).toFixed(1)} ms = ${(py.pct_of_matmul as number).toFixed(0)}% of MatMul; extra ops in hrdet's optimised graph: ${JSON.stringify(entry.ops_not_in_pytorch_export)}`);
       }
       results.push(entry);
     }
+    const matmulAfter = child('matmul', ['--threads', String(threads)]);
+    log(`matmul again: ${(matmulAfter.gflops as number).toFixed(1)} GFLOP/s (constant B: ${(matmulAfter.constant_b as { gflops: number }).gflops.toFixed(1)})`);
+    Object.assign(matmul, { before: matmulBefore, after: matmulAfter });
     const report = {
       bench: 'onnx-bench',
       date: new Date().toISOString(),
@@ -298,7 +364,8 @@ const kind = arg('--child');
 const run = kind === 'ort' ? childOrt : kind === 'tfjs' ? childTfjs : kind === 'matmul' ? childMatmul : null;
 if (run) {
   run()
-    .then((r) => process.stdout.write(`${JSON.stringify(r)}\n`))
+    // exit explicitly: the threaded wasm backend's workers would keep the process alive
+    .then((r) => process.stdout.write(`${JSON.stringify(r)}\n`, () => process.exit(0)))
     .catch((e) => {
       process.stderr.write(`${(e as Error).stack ?? e}\n`);
       process.exit(1);

@@ -10,7 +10,7 @@ export { z } from 'zod';
 export * from './registry/registry';
 export * from './registry/registries';
 export { build, createContainer, defaultContainer, BuildContext } from './registry/container';
-export { SERVICES, type Logger, type Progress, type ProgressBar } from './registry/services';
+export { SERVICES, type CheckpointIO, type Logger, type Progress, type ProgressBar } from './registry/services';
 export { Backbone, type ShapeSpec } from './backbones/backbone';
 export { Neck } from './necks/neck';
 export { Model, type NamedOutputs } from './models/model';

@@ -7,6 +7,9 @@ import { initBackend, type BackendReport } from '../engines/tfjs/backend';
 import { TfjsEngine } from '../engines/tfjs/tfjs-engine';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { buildModel, type BuildModelOptions } from './build-model';
+import { sessionFor } from '../runtime/onnx-forward';
+import { describeProvider } from '../runtime/onnx-model';
+import type { ProviderRequest } from '../runtime/execution-providers';
 import { loadWeights, describeLoadReport, type LoadWeightsResult } from './load-weights';
 
 let engine: TfjsEngine | null = null;
@@ -49,19 +52,27 @@ export interface ForwardFilesOptions extends BuildModelOptions {
   strict?: boolean;
   input: string;
   output: string;
+  /** 'tfjs' (default): eager on the tfjs backend; 'onnx': traced and run on onnxruntime. */
+  engine?: 'tfjs' | 'onnx';
+  /** tfjs backend (tfjs engine only). */
   backend?: string;
+  /** onnxruntime execution provider (onnx engine only). */
+  provider?: ProviderRequest;
 }
 
 export interface ForwardFilesResult {
-  backend: BackendReport;
+  /** What ran the model: `tfjs (wasm)`, `onnxruntime (cpu)`, ... */
+  engine: string;
   weights?: LoadWeightsResult;
   outputs: { name: string; shape: readonly number[] }[];
 }
 
 /** `hrdet forward`: config + checkpoint + input.safetensors → output.safetensors. */
 export async function forwardFiles(configFile: string, opts: ForwardFilesOptions): Promise<ForwardFilesResult> {
-  const backend = await initBackend(opts.backend);
-  const { model, config } = await buildModel(configFile, opts);
+  const onnx = opts.engine === 'onnx';
+  const backend: BackendReport | null = onnx ? null : await initBackend(opts.backend);
+  // a checkpoint overwrites every weight: skip drawing random ones
+  const { model, config } = await buildModel(configFile, { ...opts, initWeights: !opts.checkpoint });
   const weights = opts.checkpoint ? await loadWeights(model, opts.checkpoint, { strict: opts.strict }) : undefined;
   const tensors = await readSafetensors(opts.input);
   const input = tensors.tensors.get('input');
@@ -69,12 +80,18 @@ export async function forwardFiles(configFile: string, opts: ForwardFilesOptions
     throw new FileError(opts.input, `no tensor named 'input' (found: ${[...tensors.tensors.keys()].join(', ') || 'none'})`);
   }
   checkInput(model, input, opts.input);
-  const outputs = forwardTfjs(model, input);
-  await writeSafetensors(opts.output, outputs, {
-    config: JSON.stringify(config),
-    engine: `tfjs-${backend.name}`,
-  });
-  return { backend, weights, outputs: [...outputs].map(([name, t]) => ({ name, shape: t.shape })) };
+  let outputs: Map<string, HostTensor>;
+  let engine: string;
+  if (backend) {
+    outputs = forwardTfjs(model, input);
+    engine = `tfjs (${backend.name})`;
+  } else {
+    const session = await sessionFor(model, input.shape, { provider: opts.provider });
+    outputs = await session.run({ input });
+    engine = describeProvider(session.provider);
+  }
+  await writeSafetensors(opts.output, outputs, { config: JSON.stringify(config), engine });
+  return { engine, weights, outputs: [...outputs].map(([name, t]) => ({ name, shape: t.shape })) };
 }
 
 export { describeLoadReport };

@@ -9,7 +9,7 @@ import { Conv2d } from '../core/nn/conv2d';
 import { ReLU } from '../core/nn/activations';
 import { Sequential, type TensorModule } from '../core/nn/containers';
 import { buildNormLayer, type NormConfig } from '../core/nn/norm';
-import { constantInit, kaimingNormal } from '../core/init';
+import type { InitCfg } from '../core/init-cfg';
 import { BACKBONES } from '../registry/registries';
 import type { BuildContext } from '../registry/build-context';
 import { convCfg, initCfg, normCfg } from '../registry/validation';
@@ -58,6 +58,12 @@ export const resnetOptions = z.object(resnetOptionShape).strict();
 export type ResNetOptions = z.input<typeof resnetOptions>;
 type Parsed = z.output<typeof resnetOptions>;
 
+/** mmdetection's ResNet init_cfg when none is given: Kaiming-normal (fan_out, ReLU) convs, unit norms. */
+export const RESNET_DEFAULT_INIT: InitCfg = [
+  { type: 'Kaiming', layer: 'Conv2d' },
+  { type: 'Constant', val: 1, layer: ['_BatchNorm', 'GroupNorm'] },
+];
+
 /** ResNeXt's additions to the block arguments (groups 1 = plain ResNet). */
 export interface GroupedWidth {
   groups: number;
@@ -72,7 +78,6 @@ export interface GroupedWidth {
 export class ResNet extends Backbone {
   readonly inChannels: number;
   readonly depth: number;
-  readonly initCfg: unknown;
   private readonly opts: Parsed;
   private readonly strides: number[];
   private readonly outIndices: number[];
@@ -93,7 +98,7 @@ export class ResNet extends Backbone {
     this.opts = o;
     this.depth = o.depth;
     this.inChannels = o.in_channels;
-    this.initCfg = o.init_cfg;
+    this.initCfg = o.init_cfg ?? RESNET_DEFAULT_INIT;
     this.strides = plan.strides;
     this.outIndices = plan.outIndices;
 
@@ -119,7 +124,7 @@ export class ResNet extends Backbone {
       this.stageChannels.push(layer.outChannels);
       inplanes = layer.outChannels;
     });
-    this.initWeights();
+    if (o.init_cfg == null && o.zero_init_residual) this.zeroInitBlocks();
     this.freezeStages();
     this.afterModeChange();
   }
@@ -159,17 +164,15 @@ export class ResNet extends Backbone {
     return outs;
   }
 
-  /** mmdet's default init_cfg: Kaiming (fan_out, normal) convs, BN 1/0, last norm of each block 0 when zero_init_residual. */
-  private initWeights(): void {
-    for (const [, m] of this.namedModules()) {
-      if (m instanceof Conv2d) {
-        kaimingNormal(m.weight, { mode: 'fan_out', nonlinearity: 'relu' });
-        if (m.bias) constantInit(m.bias, 0);
-      }
-    }
-    if (!this.opts.zero_init_residual) return;
+  /**
+   * mmdet's zero_init_residual: each block's init_cfg zeroes its last norm (weight and bias),
+   * so blocks start as identities; applied after this backbone's own init_cfg by initWeights().
+   */
+  private zeroInitBlocks(): void {
     for (const layer of this.layers) {
-      for (const b of layer.blocks()) for (const [, p] of b.lastNorm.namedParameters()) constantInit(p, 0);
+      for (const b of layer.blocks()) {
+        b.initCfg = { type: 'Constant', val: 0, override: { name: b instanceof Bottleneck ? 'norm3' : 'norm2' } };
+      }
     }
   }
 

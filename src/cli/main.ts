@@ -6,13 +6,14 @@ import * as analyze from './commands/analyze';
 import * as list from './commands/list';
 import * as printConfig from './commands/print-config';
 import * as forward from './commands/forward';
+import * as exportCmd from './commands/export';
 
 /** A command is one file in commands/ exporting `register(program)`; list it here to ship it. */
 interface CommandModule {
   register(program: Command): void;
 }
 
-export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward];
+export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd];
 
 const EXAMPLES = `
 Examples:

@@ -70,6 +70,13 @@ export interface Engine {
   /** True when ops run on data (eager); false for symbolic tracing. */
   readonly eager: boolean;
 
+  /**
+   * Run `fn` as a memory scope: intermediate tensors it creates are released when it returns,
+   * except those in its result (tensors, or arrays/maps/objects of them). Module calls run in
+   * a scope, so an eager forward holds about as much memory as PyTorch's would.
+   */
+  scope<T>(fn: () => T): T;
+
   // --- data in and out -------------------------------------------------------------------
   /** The engine-side value of a module parameter or buffer (cached; follows `Parameter.version`). */
   parameter(p: Parameter): Tensor;

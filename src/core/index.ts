@@ -7,6 +7,7 @@ export * from './module';
 export * from './errors';
 export * as F from './ops';
 export * from './init';
+export * from './init-cfg';
 export * from './random';
 export * from './nn/conv2d';
 export * from './nn/batch-norm2d';

@@ -1,5 +1,7 @@
 import { shapeString, type HostTensor } from './host-tensor';
 import { Buffer, Parameter } from './parameter';
+import { currentEngine } from './engine-context';
+import { initWeightsOf, type InitCfg, type InitWeightsOptions } from './init-cfg';
 
 export interface LoadReport {
   missing: string[];
@@ -30,6 +32,11 @@ export abstract class Module {
   private readonly _buffers = new Map<string, Buffer>();
   private readonly _children = new Map<string, Module>();
   training = true;
+  /**
+   * mmengine's init_cfg: how initWeights() initialises this module's subtree. Components set
+   * it from their validated `init_cfg` option, or to their mm* default when it is absent.
+   */
+  initCfg: InitCfg | null = null;
 
   /** Name used by init_cfg `layer` matching and by analysis output (PyTorch class name). */
   get typeName(): string {
@@ -40,6 +47,7 @@ export abstract class Module {
   protected addModule<M extends Module>(name: string, m: M): M {
     if (this._children.has(name) || this._params.has(name)) throw new Error(`${this.typeName}: '${name}' registered twice`);
     this._children.set(name, m);
+    scopeForward(m);
     return m;
   }
 
@@ -61,6 +69,11 @@ export abstract class Module {
 
   child(name: string): Module | undefined {
     return this._children.get(name);
+  }
+
+  /** This module's own parameter `name` (`weight`, `bias`), not a child's. */
+  ownParameter(name: string): Parameter | undefined {
+    return this._params.get(name);
   }
 
   children(): IterableIterator<[string, Module]> {
@@ -95,6 +108,34 @@ export abstract class Module {
     for (const [, p] of this.namedParameters()) if (!trainableOnly || p.requiresGrad) n += p.numel;
     return n;
   }
+
+  // --- initialisation ----------------------------------------------------------------------
+
+  /**
+   * mmengine's BaseModule.init_weights: this module's init_cfg (all but Pretrained entries),
+   * then every child that has an init_weights of its own (recursively), then defaultInit(),
+   * then the Pretrained entries, which so win over everything below. Pretrained checkpoints
+   * are read through `opts.loadCheckpoint` (the API layer passes checkpoint I/O in).
+   */
+  async initWeights(opts: InitWeightsOptions = {}): Promise<void> {
+    await initWeightsOf(this, opts);
+  }
+
+  /**
+   * Whether initWeights() reaches this module when it walks down from a parent. As in
+   * mmengine, plain PyTorch containers (nn.Sequential, nn.ModuleList) have no init_weights,
+   * so nothing below them is reached; mm* components and mmengine's containers are.
+   */
+  get hasInitWeights(): boolean {
+    return true;
+  }
+
+  /**
+   * The hard-coded part of a component's initialisation, what an mm* class writes in its own
+   * init_weights() (mmcv ConvModule's Kaiming init). Runs after the init_cfg entries and the
+   * children's initialisation, before Pretrained entries.
+   */
+  defaultInit(): void {}
 
   // --- mode --------------------------------------------------------------------------------
   train(mode = true): this {
@@ -142,6 +183,23 @@ export abstract class Module {
     for (const [p, v] of toLoad) p.set(convertData(v, p));
     return report;
   }
+}
+
+const SCOPED = Symbol('hrdet.scopedForward');
+
+/**
+ * Make every call of a child's forward a memory scope of the active engine (see
+ * Engine.scope): intermediates die when the call returns instead of at the end of the whole
+ * model's forward.
+ */
+function scopeForward(m: Module): void {
+  const target = m as unknown as { forward?: (...args: unknown[]) => unknown; [SCOPED]?: true };
+  if (typeof target.forward !== 'function' || target[SCOPED]) return;
+  const forward = target.forward;
+  target.forward = function scopedForward(this: unknown, ...args: unknown[]) {
+    return currentEngine().scope(() => forward.apply(this, args));
+  };
+  target[SCOPED] = true;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

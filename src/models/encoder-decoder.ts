@@ -42,7 +42,8 @@ export class EncoderDecoder extends SingleHeadModel {
   readonly auxiliaryHeads: Module[];
 
   constructor(o: EncoderDecoderOptions, ctx: BuildContext) {
-    super({ backbone: o.backbone, neck: o.neck, head: o.decode_head }, 'decode_head', ctx);
+    super({ backbone: backboneCfg(o, ctx), neck: o.neck, head: o.decode_head }, 'decode_head', ctx);
+    this.initCfg = o.init_cfg ?? null;
     this.alignCorners = o.align_corners ?? (this.head as { alignCorners?: boolean }).alignCorners ?? false;
     this.testCfg = o.test_cfg ?? null;
     const aux = o.auxiliary_head ?? null;
@@ -75,6 +76,15 @@ export class EncoderDecoder extends SingleHeadModel {
     // released checkpoints keep the training wrapper's `model.` prefix (the repository's test script strips it)
     return [...rules, ...rules.map((r) => ({ from: `model.${r.from}`, to: r.to }))];
   }
+}
+
+/** mmseg's `pretrained` is the backbone's checkpoint (its own keys): it becomes the backbone's Pretrained init_cfg. */
+function backboneCfg(o: EncoderDecoderOptions, ctx: BuildContext): Record<string, unknown> {
+  if (!o.pretrained) return o.backbone;
+  if (o.backbone.pretrained != null || o.backbone.init_cfg != null) {
+    throw ctx.error('pretrained', 'the backbone sets its own pretrained weights (pretrained or init_cfg); keep one of the two');
+  }
+  return { ...o.backbone, init_cfg: { type: 'Pretrained', checkpoint: o.pretrained } };
 }
 
 MODELS.register(encoderDecoderSchema, (o: EncoderDecoderOptions, ctx: BuildContext) => new EncoderDecoder(o, ctx), {

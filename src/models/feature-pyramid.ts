@@ -55,7 +55,6 @@ export class FeaturePyramid extends Model {
   readonly backbone: BackboneLike;
   readonly neck: NeckLike | null;
   readonly dataPreprocessor: Record<string, unknown> | null;
-  readonly initCfg: unknown;
   private readonly inputChannels: number;
 
   constructor(o: FeaturePyramidOptions, ctx: BuildContext) {
@@ -64,7 +63,7 @@ export class FeaturePyramid extends Model {
     const shapes = this.backbone.outputShape();
     this.neck = o.neck ? this.addModule('neck', buildNeck(o.neck, shapes, ctx)) : null;
     this.dataPreprocessor = o.data_preprocessor ?? null;
-    this.initCfg = o.init_cfg;
+    this.initCfg = o.init_cfg ?? null;
     this.inputChannels = this.backbone.inChannels ?? firstConvInput(this.backbone) ?? 3;
   }
 

@@ -30,6 +30,11 @@ export type ImageClassifierOptions = z.infer<typeof imageClassifierSchema>;
 export class ImageClassifier extends SingleHeadModel {
   constructor(o: ImageClassifierOptions, ctx: BuildContext) {
     super({ backbone: o.backbone, neck: o.neck, head: o.head }, 'head', ctx);
+    // mmpretrain's `pretrained`: a checkpoint of the whole classifier (backbone.*, head.*)
+    if (o.pretrained && o.init_cfg != null) {
+      throw ctx.error('pretrained', "init_cfg and pretrained cannot both be set; keep init_cfg: {type: 'Pretrained', checkpoint: ...}");
+    }
+    this.initCfg = o.pretrained ? { type: 'Pretrained', checkpoint: o.pretrained } : (o.init_cfg ?? null);
   }
 
   /** Official cls_hrnet keys: the body at the top level, the head's four parts beside it. */

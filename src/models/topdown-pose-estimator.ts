@@ -37,6 +37,7 @@ export class TopdownPoseEstimator extends SingleHeadModel {
     super({ backbone: o.backbone, neck: o.neck, head: o.head }, 'head', ctx);
     this.testCfg = o.test_cfg ?? null;
     this.dataPreprocessor = o.data_preprocessor ?? null;
+    this.initCfg = o.init_cfg ?? null;
   }
 
   /** Official pose_hrnet keys: the body at the top level, the heatmap conv as `final_layer`. */

@@ -4,11 +4,10 @@ import type { ShapeSpec } from '../backbones/backbone';
 import { ConfigError } from '../core/errors';
 import * as F from '../core/ops';
 import type { Tensor } from '../core/tensor';
-import { Conv2d } from '../core/nn/conv2d';
 import { ModuleList } from '../core/nn/containers';
 import { ConvModule } from '../core/nn/conv-module';
 import type { NormConfig } from '../core/nn/norm';
-import { constantInit, xavier } from '../core/init';
+import type { InitCfg } from '../core/init-cfg';
 import { NECKS } from '../registry/registries';
 import type { BuildContext } from '../registry/build-context';
 import { actCfg, convCfg, initCfg, normCfg } from '../registry/validation';
@@ -41,6 +40,10 @@ export const fpnOptions = z
 export type FPNOptions = z.input<typeof fpnOptions>;
 type Parsed = z.output<typeof fpnOptions>;
 type ExtraSource = 'on_input' | 'on_lateral' | 'on_output';
+
+/** mmdetection's FPN init_cfg when none is given: Xavier-uniform (gain 1) convs, biases 0. */
+export const FPN_DEFAULT_INIT: InitCfg = { type: 'Xavier', layer: 'Conv2d', distribution: 'uniform' };
+
 type Fail = (key: string, detail: string) => ConfigError;
 
 /**
@@ -59,7 +62,6 @@ export class FPN extends Neck {
   /** One past the last input level used (mmdet's backbone_end_level). */
   readonly backboneEndLevel: number;
   readonly extraSource: ExtraSource | null;
-  readonly initCfg: unknown;
   readonly lateralConvs: ModuleList<ConvModule>;
   readonly fpnConvs: ModuleList<ConvModule>;
   private readonly opts: Parsed;
@@ -75,7 +77,8 @@ export class FPN extends Neck {
     this.outChannels = o.out_channels;
     this.numOuts = o.num_outs;
     this.startLevel = o.start_level;
-    this.initCfg = o.init_cfg;
+    // the ConvModules sit in plain ModuleLists, so initWeights() leaves them to this init_cfg, as in mmdet
+    this.initCfg = o.init_cfg ?? FPN_DEFAULT_INIT;
     this.backboneEndLevel = levelRange(o, fail);
     this.extraSource = o.add_extra_convs === true ? 'on_input' : o.add_extra_convs === false ? null : o.add_extra_convs;
     this.inputStrides = o.in_channels.map((_, i) => 2 ** (i + 2));
@@ -99,7 +102,6 @@ export class FPN extends Neck {
         this.fpnConvs.push(new ConvModule(cin, o.out_channels, 3, { stride: 2, padding: 1, normCfg: norm, actCfg: act }));
       }
     }
-    this.initWeights();
   }
 
   /** Levels added beyond the used inputs (pools or extra convs). */
@@ -166,16 +168,6 @@ export class FPN extends Neck {
       );
     }
     return up;
-  }
-
-  /** mmdet FPN's default init_cfg: Xavier (uniform, gain 1) on every conv, biases 0. */
-  private initWeights(): void {
-    for (const [, m] of this.namedModules()) {
-      if (m instanceof Conv2d) {
-        xavier(m.weight, 1, 'uniform');
-        if (m.bias) constantInit(m.bias, 0);
-      }
-    }
   }
 }
 

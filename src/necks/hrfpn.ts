@@ -5,7 +5,7 @@ import type { ShapeSpec } from '../backbones/backbone';
 import * as F from '../core/ops';
 import { ConvModule } from '../core/nn/conv-module';
 import { ModuleList } from '../core/nn/containers';
-import { constantInit, kaimingUniform } from '../core/init';
+import type { InitCfg } from '../core/init-cfg';
 import type { Tensor } from '../core/tensor';
 import { NECKS } from '../registry/registries';
 import type { BuildContext } from '../registry/build-context';
@@ -27,6 +27,13 @@ export const hrfpnSchema = z
   })
   .strict();
 export type HRFPNOptions = z.infer<typeof hrfpnSchema>;
+
+/**
+ * mmdetection's HRFPN init_cfg when none is given: Caffe2Xavier (kaiming-uniform, a = 1, fan_in)
+ * on every conv, bias 0. As in mmdet, initWeights() then re-initialises `reduction_conv`, a
+ * direct ConvModule child, with mmcv's Kaiming; `fpn_convs` sit in a plain ModuleList and keep it.
+ */
+export const HRFPN_DEFAULT_INIT: InitCfg = { type: 'Caffe2Xavier', layer: 'Conv2d' };
 
 /**
  * HRNetV2p's feature pyramid (mmdetection's HRFPN): the HRNetV2 representation (all branches
@@ -51,6 +58,7 @@ export class HRFPN extends Neck {
     this.outChannels = o.out_channels;
     this.stride = o.stride;
     this.inChannels = o.in_channels;
+    this.initCfg = o.init_cfg ?? HRFPN_DEFAULT_INIT;
     const total = o.in_channels.reduce((a, b) => a + b, 0);
     this.reductionConv = this.addModule('reduction_conv', new ConvModule(total, o.out_channels, 1, { actCfg: null }));
     this.fpnConvs = this.addModule(
@@ -62,15 +70,6 @@ export class HRFPN extends Neck {
         ),
       ),
     );
-    this.initWeights();
-  }
-
-  /** mmdetection's init_cfg Caffe2Xavier on every conv: kaiming-uniform with gain 1 (a = 1), bias 0. */
-  initWeights(): void {
-    for (const m of [this.reductionConv, ...this.fpnConvs]) {
-      kaimingUniform(m.conv.weight, { a: 1, mode: 'fan_in', nonlinearity: 'leaky_relu' });
-      if (m.conv.bias) constantInit(m.conv.bias, 0);
-    }
   }
 
   /**

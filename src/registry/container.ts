@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Container } from 'inversify';
 import type { Module } from '../core/module';
 import { BuildContext, buildFrom } from './build-context';
-import { ConsoleLogger, SERVICES, type Logger, type Progress } from './services';
+import { ConsoleLogger, SERVICES, type CheckpointIO, type Logger, type Progress } from './services';
 import { TerminalProgress } from './terminal-progress';
 import type { Registry } from './registry';
 
@@ -10,10 +10,11 @@ import type { Registry } from './registry';
  * The dependency-injection container: shared services are bound here and injected into
  * components through their BuildContext; a test or an embedding application binds its own.
  */
-export function createContainer(overrides: { logger?: Logger; progress?: Progress } = {}): Container {
+export function createContainer(overrides: { logger?: Logger; progress?: Progress; checkpointIO?: CheckpointIO } = {}): Container {
   const c = new Container();
   c.bind<Logger>(SERVICES.Logger).toConstantValue(overrides.logger ?? new ConsoleLogger());
   c.bind<Progress>(SERVICES.Progress).toConstantValue(overrides.progress ?? new TerminalProgress());
+  if (overrides.checkpointIO) c.bind<CheckpointIO>(SERVICES.CheckpointIO).toConstantValue(overrides.checkpointIO);
   return c;
 }
 

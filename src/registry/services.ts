@@ -1,3 +1,5 @@
+import type { StateDict } from '../core/module';
+
 /** Tokens and contracts of the shared services the container injects into components. */
 export const SERVICES = {
   Logger: Symbol.for('hrdet.Logger'),
@@ -10,6 +12,15 @@ export interface Logger {
   info(msg: string): void;
   warn(msg: string): void;
   debug(msg: string): void;
+}
+
+/**
+ * Reads checkpoints named by `init_cfg` Pretrained entries. The API layer, which owns checkpoint
+ * I/O, supplies the file reader when none is bound (an application may bind its own: a cache,
+ * a remote store).
+ */
+export interface CheckpointIO {
+  loadStateDict(file: string): Promise<StateDict>;
 }
 
 export interface ProgressBar {

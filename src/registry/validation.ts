@@ -1,4 +1,5 @@
 import { z, type ZodError } from 'zod';
+import { initCfgSchema } from '../core/init-cfg';
 
 /** [dotted path inside the options, one-line description] of a zod failure. */
 export function formatZodError(err: ZodError, type: string): [string, string] {
@@ -25,7 +26,8 @@ export function formatZodError(err: ZodError, type: string): [string, string] {
 
 /** Shared option schemas in mm* vocabulary. */
 export const intPair = z.union([z.number().int(), z.tuple([z.number().int(), z.number().int()])]);
-export const initCfg = z.union([z.record(z.unknown()), z.array(z.record(z.unknown()))]).optional();
+/** mmengine init_cfg: an entry, a list of entries, or null; each entry checked by type (see core/init-cfg). */
+export const initCfg = initCfgSchema.optional();
 export const normCfg = z
   .object({
     type: z.enum(['BN', 'BN2d', 'SyncBN', 'GN', 'IN']),

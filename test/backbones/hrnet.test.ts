@@ -182,9 +182,9 @@ describe('HRNet backbone: options', function () {
     expect(bns(evalNorms, '').some((b) => b.frozen)).to.equal(false);
   });
 
-  it('initWeights: unit norms, zero last norms with zero_init_residual, fan-out Kaiming convs', function () {
+  it('initWeights: unit norms, zero last norms with zero_init_residual, fan-out Kaiming convs', async function () {
     const net = buildHRNet({ ...small(), zero_init_residual: true });
-    net.initWeights();
+    await net.initWeights();
     const state = new Map([...net.namedState()]);
     const all = (k: string, v: number) => Array.from(state.get(k)!.data as Float32Array).every((x) => x === v);
     expect(all('layer1.0.bn3.weight', 0)).to.equal(true);

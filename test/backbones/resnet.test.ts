@@ -84,11 +84,12 @@ describe('ResNet: structure', function () {
     expect([block(caffe).conv1.stride, block(caffe).conv2.stride]).to.deep.equal([2, 1]);
   });
 
-  it('zero-initialises the last norm of every block unless zero_init_residual is false', function () {
+  it('zero-initialises the last norm of every block unless zero_init_residual is false', async function () {
+    const init = async (m: ResNet) => (await m.initWeights(), m);
     const bn3 = (m: ResNet) => m.stateDict().get('layer3.1.bn3.weight')!.data as Float32Array;
-    expect(Array.from(bn3(new ResNet({ depth: 50, base_channels: 4 }))).every((v) => v === 0)).to.equal(true);
-    expect(Array.from(bn3(new ResNet({ depth: 50, base_channels: 4, zero_init_residual: false }))).every((v) => v === 1)).to.equal(true);
-    const bn2 = new ResNet({ depth: 18, base_channels: 4 }).stateDict().get('layer1.0.bn2.weight')!.data as Float32Array;
+    expect(Array.from(bn3(await init(new ResNet({ depth: 50, base_channels: 4 })))).every((v) => v === 0)).to.equal(true);
+    expect(Array.from(bn3(await init(new ResNet({ depth: 50, base_channels: 4, zero_init_residual: false })))).every((v) => v === 1)).to.equal(true);
+    const bn2 = (await init(new ResNet({ depth: 18, base_channels: 4 }))).stateDict().get('layer1.0.bn2.weight')!.data as Float32Array;
     expect(Array.from(bn2).every((v) => v === 0)).to.equal(true);
   });
 

@@ -1,6 +1,7 @@
 /**
  * `hrdet forward` against the official HRNet fixtures, end to end as a user runs it: every
- * fixture, from both .pth formats, with --strict, on the wasm and cpu backends.
+ * fixture, from both .pth formats, with --strict, on the tfjs wasm and cpu backends and on
+ * onnxruntime (`--engine onnx`).
  */
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
@@ -22,7 +23,7 @@ function hrdetConfig(name: FixtureName): Record<string, unknown> {
 describe('hrdet forward on the official HRNet fixtures', function () {
   this.timeout(180000);
   for (const name of FIXTURES) {
-    for (const backend of ['wasm', 'cpu']) {
+    for (const backend of ['wasm', 'cpu', 'onnx']) {
       for (const ckpt of CHECKPOINTS) {
         it(`${name} from ${ckpt} on ${backend}`, async () => {
           const dir = tempFiles({ 'config.json': hrdetConfig(name) });
@@ -34,10 +35,11 @@ describe('hrdet forward on the official HRNet fixtures', function () {
               '--checkpoint', join(fixture, ckpt),
               '--input', join(fixture, 'io.safetensors'),
               '--output', out,
-              '--strict', '--backend', backend,
+              '--strict',
+              ...(backend === 'onnx' ? ['--engine', 'onnx'] : ['--backend', backend]),
             ]);
             expect(r.code, r.stderr).to.equal(0);
-            expect(r.stderr).to.contain(`tfjs backend: ${backend}`);
+            expect(r.stderr).to.contain(backend === 'onnx' ? 'engine: onnxruntime' : `tfjs backend: ${backend}`);
             const got = (await readSafetensors(out)).tensors;
             const want = (await readSafetensors(join(fixture, 'io.safetensors'))).tensors;
             let compared = 0;

@@ -28,6 +28,11 @@ export class ResLayer extends Sequential {
     this.outChannels = out;
   }
 
+  /** mmdet's ResLayer is mmengine's Sequential, a BaseModule: initWeights() reaches its blocks. */
+  override get hasInitWeights(): boolean {
+    return true;
+  }
+
   blocks(): ResidualBlock[] {
     return Array.from({ length: this.length }, (_, i) => this.at(i) as ResidualBlock);
   }

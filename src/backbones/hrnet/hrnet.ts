@@ -1,13 +1,14 @@
 import { Backbone, type ShapeSpec } from '../backbone';
 import type { Module } from '../../core/module';
+import { ConfigError } from '../../core/errors';
+import type { InitCfg } from '../../core/init-cfg';
 import * as F from '../../core/ops';
 import { Conv2d } from '../../core/nn/conv2d';
 import { BatchNorm2d } from '../../core/nn/batch-norm2d';
-import { GroupNorm } from '../../core/nn/group-norm';
 import { Identity, ModuleList, Sequential, type TensorModule } from '../../core/nn/containers';
 import { ReLU } from '../../core/nn/activations';
 import { buildNormLayer, type NormConfig } from '../../core/nn/norm';
-import { constantInit, kaimingNormal } from '../../core/init';
+import { constantInit } from '../../core/init';
 import type { Tensor } from '../../core/tensor';
 import { BACKBONES } from '../../registry/registries';
 import type { BuildContext } from '../../registry/build-context';
@@ -17,6 +18,12 @@ import { HRModule, type FusionUpsample } from './hr-module';
 import { BLOCKS, hrnetSchema, type HRNetOptions, type StageConfig } from './hrnet-options';
 
 type StageName = 'stage2' | 'stage3' | 'stage4';
+
+/** mmdetection's HRNet init_cfg when none is given: Kaiming-normal (fan_out, ReLU) convs, unit norms. */
+export const HRNET_DEFAULT_INIT: InitCfg = [
+  { type: 'Kaiming', layer: 'Conv2d' },
+  { type: 'Constant', val: 1, layer: ['_BatchNorm', 'GroupNorm'] },
+];
 
 /**
  * HRNet (mmdetection's `HRNet` backbone; the same network as the official pose_hrnet,
@@ -40,8 +47,8 @@ export class HRNet extends Backbone {
   readonly normEval: boolean;
   readonly frozenStages: number;
   readonly zeroInitResidual: boolean;
-  /** mmengine-style init_cfg (Pretrained is applied by the model builder). */
-  readonly initCfg: unknown;
+  /** zero_init_residual with the default init_cfg (an explicit init_cfg replaces both, as in mmdet). */
+  private readonly zeroInitBlocks: boolean;
   private readonly transitionInput: HRNetOptions['transition_input'];
   private readonly outChannels: number[];
 
@@ -56,7 +63,12 @@ export class HRNet extends Backbone {
     this.frozenStages = o.frozen_stages;
     this.zeroInitResidual = o.zero_init_residual;
     this.transitionInput = o.transition_input;
-    this.initCfg = o.init_cfg ?? (o.pretrained ? { type: 'Pretrained', checkpoint: o.pretrained } : undefined);
+    if (o.pretrained && o.init_cfg != null) {
+      const detail = "init_cfg and pretrained cannot both be set; keep init_cfg: {type: 'Pretrained', checkpoint: ...}";
+      throw ctx ? ctx.error('pretrained', detail) : new ConfigError('pretrained', detail);
+    }
+    this.initCfg = o.pretrained ? { type: 'Pretrained', checkpoint: o.pretrained } : (o.init_cfg ?? HRNET_DEFAULT_INIT);
+    this.zeroInitBlocks = o.zero_init_residual && !o.pretrained && o.init_cfg == null;
 
     this.conv1 = this.addModule('conv1', new Conv2d(o.in_channels, 64, 3, { stride: 2, padding: 1, bias: false }));
     this.norm1 = this.addModule(...buildNormLayer(normCfg, 64, 1));
@@ -169,27 +181,19 @@ export class HRNet extends Backbone {
   }
 
   /**
-   * mmdetection's default initialisation (mmengine init_cfg): Kaiming-normal (fan_out, ReLU)
-   * convs, norms at weight 1 / bias 0, and with `zero_init_residual` each block's last norm at 0
-   * so blocks start as identities. Construction leaves PyTorch's layer defaults, as mmengine
-   * does until `init_weights()` runs.
+   * zero_init_residual: the last norm of every residual block starts at 0, so blocks start as
+   * identities. mmdetection 3's HRNet documents this but never applies it (its check
+   * `not hasattr(self, 'init_cfg')` is always false); hrdet does what the option says, like
+   * ResNet, and like ResNet only when no init_cfg replaces the defaults.
    */
-  initWeights(): void {
+  override defaultInit(): void {
+    if (!this.zeroInitBlocks) return;
     for (const [, m] of this.namedModules()) {
-      if (m instanceof Conv2d) {
-        kaimingNormal(m.weight, { mode: 'fan_out', nonlinearity: 'relu' });
-        if (m.bias) constantInit(m.bias, 0);
-      } else if (m instanceof BatchNorm2d || m instanceof GroupNorm) {
-        if (m.weight) constantInit(m.weight, 1);
-        if (m.bias) constantInit(m.bias, 0);
-      }
-    }
-    if (!this.zeroInitResidual) return;
-    for (const [, m] of this.namedModules()) {
-      const norm = m instanceof ResidualBlock ? m.lastNorm : null;
-      if (norm instanceof BatchNorm2d || norm instanceof GroupNorm) {
-        if (norm.weight) constantInit(norm.weight, 0);
-      }
+      if (!(m instanceof ResidualBlock)) continue;
+      const w = m.lastNorm.ownParameter('weight');
+      const b = m.lastNorm.ownParameter('bias');
+      if (w) constantInit(w, 0);
+      if (b) constantInit(b, 0);
     }
   }
 }

@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .requiredOption('--input <file>', "safetensors file holding 'input' (NCHW float32)")
     .requiredOption('--output <file>', 'safetensors file to write: backbone.i, neck.i, output')
     .option('--strict', 'missing, unexpected or shape-mismatched checkpoint keys are errors')
-    .addOption(new Option('--engine <name>', 'execution engine').choices(['tfjs']).default('tfjs'))
+    .addOption(new Option('--engine <name>', 'execution engine').choices(['tfjs', 'onnx']).default('tfjs'))
     .addHelpText(
       'after',
       `
@@ -32,8 +32,10 @@ Example:
     )
     .action(async (file: string, opts: ForwardCliOptions, cmd: Command) => {
       const g = globalOptions(cmd);
-      const backend = await useBackend(g);
-      const r = await forwardFiles(file, { ...opts, backend: backend.name, cfgOptions: g.cfgOptions, plugins: g.plugin });
+      // the onnx engine traces the model and needs no tfjs backend
+      const backend = opts.engine === 'tfjs' ? (await useBackend(g)).name : undefined;
+      const r = await forwardFiles(file, { ...opts, backend, cfgOptions: g.cfgOptions, plugins: g.plugin });
+      process.stderr.write(`engine: ${r.engine}\n`);
       if (r.weights) {
         process.stderr.write(`checkpoint (${r.weights.layout} layout): ${describeLoadReport(r.weights.report)}\n`);
       }

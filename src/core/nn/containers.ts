@@ -15,6 +15,11 @@ export class Sequential extends Module {
     for (const l of layers) this.append(l);
   }
 
+  /** nn.Sequential has no init_weights: Module.initWeights() does not reach inside it. */
+  override get hasInitWeights(): boolean {
+    return false;
+  }
+
   append(layer: TensorModule): this {
     this.addModule(String(this.layers.length), layer);
     this.layers.push(layer);
@@ -43,6 +48,11 @@ export class ModuleList<M extends Module = Module> extends Module {
   constructor(items: M[] = []) {
     super();
     for (const m of items) this.push(m);
+  }
+
+  /** nn.ModuleList has no init_weights: Module.initWeights() does not reach inside it. */
+  override get hasInitWeights(): boolean {
+    return false;
   }
 
   push(m: M): this {

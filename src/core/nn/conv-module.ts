@@ -42,9 +42,18 @@ export class ConvModule extends Module {
       this.norm = null;
     }
     this.act = args.actCfg === undefined ? 'ReLU' : args.actCfg ? args.actCfg.type : null;
-    // mmcv's ConvModule.init_weights: kaiming normal (fan_out, relu) on the conv, bias 0; norm weight 1, bias 0
+    // mmcv runs its init_weights at construction as well
+    this.defaultInit();
+  }
+
+  /** mmcv's ConvModule.init_weights: Kaiming normal (fan_out, ReLU) on the conv, bias 0; norm weight 1, bias 0. */
+  override defaultInit(): void {
     kaimingNormal(this.conv.weight, { mode: 'fan_out', nonlinearity: 'relu' });
     if (this.conv.bias) constantInit(this.conv.bias, 0);
+    const w = this.norm?.ownParameter('weight');
+    const b = this.norm?.ownParameter('bias');
+    if (w) constantInit(w, 1);
+    if (b) constantInit(b, 0);
   }
 
   forward(x: Tensor): Tensor {

@@ -70,6 +70,11 @@ const REDUCE: Record<ReduceOp, string> = { sum: 'ReduceSum', mean: 'ReduceMean',
 export class OnnxTracer implements Engine {
   readonly name = 'onnx';
   readonly eager = false;
+
+  /** Symbolic values own no memory: a scope is just the call. */
+  scope<T>(fn: () => T): T {
+    return fn();
+  }
   readonly graph = new Graph();
   readonly space = new DimSpace();
   readonly opset: number;
@@ -81,6 +86,8 @@ export class OnnxTracer implements Engine {
   /** Rank-4 tensors with a symbolic H or W, by axis and traced size, then by expression. */
   private readonly spatial = new Map<string, Map<string, SymTensor>>();
   private dataDependent = 0;
+  /** Values renamed to output names (a tensor handle keeps its old name). */
+  private readonly renamed = new Map<string, string>();
 
   constructor(opts: OnnxTracerOptions = {}) {
     this.opset = opts.opset ?? 17;
@@ -120,9 +127,6 @@ export class OnnxTracer implements Engine {
     }
     g.outputs.push({ name, type: info.type, dims: info.dims });
   }
-
-  /** Values renamed to output names (a tensor handle keeps its old name). */
-  private readonly renamed = new Map<string, string>();
 
   private own(t: Tensor): SymTensor {
     if (!(t instanceof SymTensor) || t.trace !== this) throw new Error('tensor does not belong to this ONNX trace');

@@ -72,6 +72,11 @@ const shapeOf = (t: Tensor): readonly number[] => t.shape;
 export class ShapeEngine implements Engine {
   readonly name = 'shape';
   readonly eager = false;
+
+  /** Symbolic values own no memory: a scope is just the call. */
+  scope<T>(fn: () => T): T {
+    return fn();
+  }
   /** Total multiply-accumulates counted since construction (or the last `reset`). */
   macs = 0;
 

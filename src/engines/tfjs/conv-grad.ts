@@ -7,10 +7,10 @@
  * - input gradient: a transposed convolution, split by stride phase into dense stride-1
  *   convolutions of dy with the flipped, in/out-swapped sub-filter of each phase (no zeros
  *   are inserted into dy, so a stride-2 backward does no wasted work);
- * - filter gradient: one plain matMul per chunk of output positions, [taps*in, positions] x
- *   [positions, out]. The left operand's rows are contiguous slices of the input's phase
- *   images laid out [in, N*H*W]: each tap is a constant shift there, so no im2col is built
- *   element by element.
+ * - filter gradient: per chunk of output positions and per tap, one plain matMul
+ *   [in, positions] x [positions, out]. With the input's stride phases laid out [in, N*H*W]
+ *   each tap is a constant shift along the positions, so its operand is a contiguous slice
+ *   and no im2col is built.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { axisPhases, type AxisPhase, type ConvAxis, type ConvGeometry } from './conv-geometry';
@@ -149,8 +149,8 @@ function interleave(
 
 // --- filter gradient -----------------------------------------------------------------------
 
-/** Output positions per matMul: operands of a few MB stay in cache. */
-const CHUNK_POSITIONS = 4096;
+/** Output positions per matMul: slices of about 4 MB, so a few of them stay in cache. */
+const chunkPositions = (cin: number) => Math.min(16384, Math.max(2048, Math.floor((1 << 20) / cin)));
 
 /** Per axis: where tap t reads in the phase images (phase, shift) and their length. */
 function tapLayout(a: ConvAxis) {
@@ -201,8 +201,9 @@ export function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry)
     return tf.reshape(window(dy, [1, 2], [[0, ly.length], [0, lx.length]]), [n * grid, cout]) as tf.Tensor2D;
   });
   let acc: tf.Tensor2D[] = [];
-  for (let p0 = 0; p0 < positions; p0 += CHUNK_POSITIONS) {
-    const pc = Math.min(CHUNK_POSITIONS, positions - p0);
+  const chunk = chunkPositions(cin);
+  for (let p0 = 0; p0 < positions; p0 += chunk) {
+    const pc = Math.min(chunk, positions - p0);
     const next = tf.tidy(() => {
       const dyChunk = tf.slice(dyRows, [p0, 0], [pc, cout]) as tf.Tensor2D;
       const out: tf.Tensor2D[] = [];
@@ -253,4 +254,52 @@ export function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom
     }
     return tf.reshape(tf.stack(taps), [kh, kw, c, 1]) as tf.Tensor4D;
   });
+}
+
+// --- entry points --------------------------------------------------------------------------
+
+/** Geometry tfjs's backprop kernels express: they take no dilation (its depthwise ones ignore it). */
+function kernelExpressible(g: ConvGeometry): boolean {
+  return g.h.dilation === 1 && g.w.dilation === 1;
+}
+
+function kernelAttrs(g: ConvGeometry): tf.NamedAttrMap {
+  return {
+    strides: [g.h.stride, g.w.stride],
+    dilations: [g.h.dilation, g.w.dilation],
+    pad: [
+      [0, 0],
+      [g.h.padBefore, g.h.padBefore],
+      [g.w.padBefore, g.w.padBefore],
+      [0, 0],
+    ],
+    dataFormat: 'NHWC',
+  };
+}
+
+/**
+ * dx of a convolution with symmetric padding. Goes through the backend's backprop kernel
+ * where one can express the geometry (hrdet installs fast ones on wasm; native kernels win
+ * on cpu and tfjs-node), else straight to the formulation above.
+ */
+export function inputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry, inShape: number[], depthwise = false): tf.Tensor4D {
+  if (!kernelExpressible(g) || !symmetric(g, inShape)) return convInputGrad(dy, filter, g, depthwise);
+  const name = depthwise ? tf.DepthwiseConv2dNativeBackpropInput : tf.Conv2DBackpropInput;
+  return tf.engine().runKernel(name, { dy, filter }, { ...kernelAttrs(g), inputShape: inShape }) as tf.Tensor4D;
+}
+
+/** dW of a convolution with symmetric padding; see inputGradient. */
+export function filterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry, filterShape: number[], depthwise = false): tf.Tensor4D {
+  if (!kernelExpressible(g) || !symmetric(g, x.shape)) {
+    return depthwise ? depthwiseFilterGrad(x, dy, g) : convFilterGrad(x, dy, g);
+  }
+  const name = depthwise ? tf.DepthwiseConv2dNativeBackpropFilter : tf.Conv2DBackpropFilter;
+  return tf.engine().runKernel(name, { x, dy }, { ...kernelAttrs(g), filterShape }) as tf.Tensor4D;
+}
+
+/** The geometry is the one explicit symmetric padding of this input gives (what the kernels assume). */
+function symmetric(g: ConvGeometry, inShape: number[]): boolean {
+  const out = (a: ConvAxis, size: number) =>
+    Math.floor((size + 2 * a.padBefore - a.dilation * (a.kernel - 1) - 1) / a.stride) + 1;
+  return out(g.h, inShape[1]) === g.h.outSize && out(g.w, inShape[2]) === g.w.outSize;
 }

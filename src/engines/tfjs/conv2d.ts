@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Conv2dOptions } from '../../core/engine';
 import { symmetricGeometry, type ConvGeometry } from './conv-geometry';
-import { convFilterGrad, convInputGrad, depthwiseFilterGrad } from './conv-grad';
+import { filterGradient, inputGradient } from './conv-grad';
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -17,8 +17,9 @@ export function conv2dNHWC(x: tf.Tensor4D, w: tf.Tensor4D, o: Conv2dOptions): tf
   const cout = w.shape[3];
   const g = symmetricGeometry(x.shape[1], x.shape[2], [kh, kw], o.stride, o.dilation, o.padding);
   if (o.groups === 1) return denseConv(x, w, g);
-  if (o.groups === cin && cout === cin) {
-    return depthwiseConv(x, tf.reshape(w, [kh, kw, cin, 1]), g);
+  if (o.groups === cin) {
+    // depthwise, channel multiplier m: tfjs wants [kh, kw, C, m]; its output c*m+j is PyTorch's too
+    return depthwiseConv(x, tf.reshape(w, [kh, kw, cin, cout / cin]), g);
   }
   const xs = tf.split(x, o.groups, 3) as tf.Tensor4D[];
   const ws = tf.split(w, o.groups, 3) as tf.Tensor4D[];
@@ -55,16 +56,32 @@ function forward(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, depthwise: boo
 
 function denseConv(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   return withGrad(x, w, (xi, wi) => forward(xi, wi, g, false), (dy, xs, ws) => [
-    convInputGrad(dy, ws, g),
-    convFilterGrad(xs, dy, g),
+    inputGradient(dy, ws, g, xs.shape),
+    filterGradient(xs, dy, g, ws.shape),
   ]);
 }
 
 function depthwiseConv(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  return withGrad(x, w, (xi, wi) => forward(xi, wi, g, true), (dy, xs, ws) => [
-    convInputGrad(dy, ws, g, true),
-    depthwiseFilterGrad(xs, dy, g),
-  ]);
+  return withGrad(x, w, (xi, wi) => forward(xi, wi, g, true), (dy, xs, ws) => depthwiseGrads(dy, xs, ws, g));
+}
+
+/**
+ * Gradients of a depthwise conv with channel multiplier m: output channel c*m+q sees input
+ * channel c through filter [.., c, q], so each q is a multiplier-1 depthwise conv of its own.
+ */
+function depthwiseGrads(dy: tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): [tf.Tensor4D, tf.Tensor4D] {
+  const m = w.shape[3];
+  if (m === 1) return [inputGradient(dy, w, g, x.shape, true), filterGradient(x, dy, g, w.shape, true)];
+  const [kh, kw, c] = w.shape;
+  const dxs: tf.Tensor4D[] = [];
+  const dws: tf.Tensor4D[] = [];
+  for (let q = 0; q < m; q++) {
+    const dyq = tf.stridedSlice(dy, [0, 0, 0, q], dy.shape, [1, 1, 1, m]) as tf.Tensor4D;
+    const wq = tf.slice(w, [0, 0, 0, q], [kh, kw, c, 1]);
+    dxs.push(inputGradient(dyq, wq, g, x.shape, true));
+    dws.push(filterGradient(x, dyq, g, wq.shape, true));
+  }
+  return [tf.addN(dxs), tf.concat(dws, 3)];
 }
 
 /** y = f(x, w) with the gradient (dx, dw) = grad(dy, x, w). */

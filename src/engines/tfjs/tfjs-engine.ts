@@ -27,6 +27,8 @@ import {
   toPhysicalOrder,
 } from './layout';
 import { parameterCache } from './parameter-cache';
+import { conv2dNHWC } from './conv2d';
+import { installTfjsExtensions } from './extensions';
 import { hostNms } from './host-nms';
 import { roiAlign } from './roi-align';
 
@@ -56,8 +58,43 @@ export class TfjsEngine implements Engine {
   readonly eager = true;
   private readonly cache = parameterCache();
 
+  constructor() {
+    installTfjsExtensions();
+  }
+
+  /**
+   * Run `fn` and free every tensor it created except those in its result (a tensor, or
+   * arrays / plain objects of them): tf.tidy for op-layer tensors.
+   */
+  tidy<T>(fn: () => T): T {
+    let result!: T;
+    tf.tidy(() => {
+      result = fn();
+      return collectTf(result);
+    });
+    return result;
+  }
+
+  /** Free engine tensors now (a tensor, or arrays / plain objects of them). */
+  dispose(value: unknown): void {
+    tf.dispose(collectTf(value));
+  }
+
   get backend(): string {
     return tf.getBackend();
+  }
+
+  scope<T>(fn: () => T): T {
+    const engine = tf.engine();
+    engine.startScope();
+    let result: T | undefined;
+    try {
+      result = fn();
+    } finally {
+      // tensors reachable from the result survive into the enclosing scope
+      engine.endScope(result === undefined ? undefined : collectTensors(result));
+    }
+    return result;
   }
 
   // --- data ----------------------------------------------------------------------------
@@ -120,25 +157,9 @@ export class TfjsEngine implements Engine {
 
   // --- dense ---------------------------------------------------------------------------
   conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions): Tensor {
-    const xt = unwrap(x) as tf.Tensor4D;
-    // tfjs takes a stride or a dilation, not both: convolve densely, then subsample
-    const subsample = opts.stride.some((s) => s > 1) && opts.dilation.some((d) => d > 1);
-    const o: Conv2dOptions = subsample ? { ...opts, stride: [1, 1] } : opts;
     // weight is stored NHWC like every rank-4 tensor: [O, kh, kw, I] → tfjs wants [kh, kw, I, O]
     const w = tf.transpose(unwrap(weight), [1, 2, 3, 0]) as tf.Tensor4D;
-    const pad: [[number, number], [number, number], [number, number], [number, number]] = [
-      [0, 0],
-      [o.padding[0], o.padding[0]],
-      [o.padding[1], o.padding[1]],
-      [0, 0],
-    ];
-    let y: tf.Tensor4D;
-    if (o.groups === 1) {
-      y = tf.conv2d(xt, w, [o.stride[0], o.stride[1]], pad, 'NHWC', [o.dilation[0], o.dilation[1]]);
-    } else {
-      y = groupedConv(xt, w, o, pad);
-    }
-    if (subsample) y = tf.stridedSlice(y, [0, 0, 0, 0], y.shape, [1, opts.stride[0], opts.stride[1], 1]) as tf.Tensor4D;
+    const y = conv2dNHWC(unwrap(x) as tf.Tensor4D, w, opts);
     return wrap(bias ? tf.add(y, unwrap(bias)) : y);
   }
 
@@ -159,10 +180,12 @@ export class TfjsEngine implements Engine {
   batchNorm(x: Tensor, mean: Tensor, variance: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
     const xt = unwrap(x);
     if (xt.rank !== 4 && xt.rank !== 2) throw new Error(`batch norm expects a 2-D or 4-D input, got rank ${xt.rank}`);
-    // channels are the last physical axis for both [N,C] and NHWC
-    return wrap(
-      tf.batchNorm(xt, unwrap(mean), unwrap(variance), bias ? unwrap(bias) : undefined, weight ? unwrap(weight) : undefined, eps),
-    );
+    // channels are the last physical axis for both [N,C] and NHWC. Scale and offset are always
+    // passed: tfjs saves every FusedBatchNorm input for the gradient and cannot save a missing one
+    const m = unwrap(mean);
+    const scale = weight ? unwrap(weight) : tf.onesLike(m);
+    const offset = bias ? unwrap(bias) : tf.zerosLike(m);
+    return wrap(tf.batchNorm(xt, m, unwrap(variance), offset, scale, eps));
   }
 
   moments(x: Tensor, axes: readonly number[]) {
@@ -384,8 +407,31 @@ export class TfjsEngine implements Engine {
   }
 }
 
+/** The tf tensors inside a forward's result: TfTensors in arrays, maps and plain objects. */
+function collectTensors(value: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
+  if (value instanceof TfTensor) out.push(value.t);
+  else if (value instanceof tf.Tensor) out.push(value);
+  else if (Array.isArray(value)) for (const v of value) collectTensors(v, out);
+  else if (value instanceof Map) for (const v of value.values()) collectTensors(v, out);
+  else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collectTensors(v, out);
+  }
+  return out;
+}
+
 function uploadParameter(p: Parameter): tf.Tensor {
   return tf.tidy(() => fromLogical(tensorFromHost(p.toHost())));
+}
+
+/** The tf tensors inside a result: a tensor, or arrays / plain objects of them. */
+function collectTf(value: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
+  if (value instanceof TfTensor) out.push(value.t);
+  else if (value instanceof tf.Tensor) out.push(value);
+  else if (Array.isArray(value)) value.forEach((v) => collectTf(v, out));
+  else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    Object.values(value).forEach((v) => collectTf(v, out));
+  }
+  return out;
 }
 
 function tensorFromHost(h: HostTensor): tf.Tensor {
@@ -430,27 +476,4 @@ function ceilExtra(t: tf.Tensor4D, o: Pool2dOptions): [number, number] {
     return Math.max(0, (out - 1) * s + k - (size + 2 * p));
   };
   return [extra(t.shape[1], o.kernel[0], o.stride[0], o.padding[0]), extra(t.shape[2], o.kernel[1], o.stride[1], o.padding[1])];
-}
-
-function groupedConv(
-  x: tf.Tensor4D,
-  w: tf.Tensor4D,
-  o: Conv2dOptions,
-  pad: [[number, number], [number, number], [number, number], [number, number]],
-): tf.Tensor4D {
-  const g = o.groups;
-  const cin = x.shape[3];
-  const cout = w.shape[3];
-  if (g === cin) {
-    // depthwise (channel multiplier m = cout / cin): tfjs wants [kh, kw, C, m]; output c*m+j is PyTorch's too
-    const dw = tf.reshape(w, [w.shape[0], w.shape[1], cin, cout / cin]) as tf.Tensor4D;
-    const y = tf.depthwiseConv2d(x, dw as tf.Tensor4D, [o.stride[0], o.stride[1]], pad, 'NHWC', [o.dilation[0], o.dilation[1]]);
-    return y as tf.Tensor4D;
-  }
-  const xs = tf.split(x, g, 3);
-  const ws = tf.split(w, g, 3);
-  const ys = xs.map((xi, i) =>
-    tf.conv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, [o.stride[0], o.stride[1]], pad, 'NHWC', [o.dilation[0], o.dilation[1]]),
-  );
-  return tf.concat(ys, 3) as tf.Tensor4D;
 }

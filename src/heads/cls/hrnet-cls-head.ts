@@ -10,6 +10,7 @@ import type { Tensor } from '../../core/tensor';
 import { HEADS } from '../../registry/registries';
 import type { BuildContext } from '../../registry/build-context';
 import { initCfg, normCfg } from '../../registry/validation';
+import type { InitCfg } from '../../core/init-cfg';
 import { ResLayer } from '../../backbones/blocks/res-layer';
 import { Bottleneck } from '../../backbones/blocks/bottleneck';
 
@@ -30,6 +31,15 @@ export const hrnetClsHeadSchema = z
   })
   .strict();
 export type HRNetClsHeadOptions = z.infer<typeof hrnetClsHeadSchema>;
+
+/**
+ * The official cls_hrnet's initialisation of these layers when no init_cfg is given: Kaiming
+ * normal (fan_out, ReLU) convs, unit norms (biases 0; the Linear keeps PyTorch's default).
+ */
+export const HRNET_CLS_HEAD_DEFAULT_INIT: InitCfg = [
+  { type: 'Kaiming', layer: 'Conv2d' },
+  { type: 'Constant', val: 1, layer: '_BatchNorm' },
+];
 
 /**
  * The ImageNet classification head of the official HRNet (cls_hrnet), named as a head here
@@ -55,6 +65,7 @@ export class HRNetClsHead extends FeatureHead {
     const norm = o.norm_cfg as NormConfig;
     const wide = o.head_channels.map((c) => c * Bottleneck.expansion);
     this.numClasses = o.num_classes;
+    this.initCfg = o.init_cfg ?? HRNET_CLS_HEAD_DEFAULT_INIT;
     this.increModules = this.addModule(
       'incre_modules',
       new ModuleList(o.in_channels.map((c, i) => new ResLayer(Bottleneck, c, o.head_channels[i], 1, { normCfg: norm }))),

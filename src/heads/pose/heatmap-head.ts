@@ -4,7 +4,7 @@ import { Conv2d } from '../../core/nn/conv2d';
 import { BatchNorm2d } from '../../core/nn/batch-norm2d';
 import { Identity, Sequential, type TensorModule } from '../../core/nn/containers';
 import { ReLU } from '../../core/nn/activations';
-import { constantInit, normal } from '../../core/init';
+import type { InitCfg } from '../../core/init-cfg';
 import type { Tensor } from '../../core/tensor';
 import { HEADS } from '../../registry/registries';
 import type { BuildContext } from '../../registry/build-context';
@@ -43,6 +43,12 @@ export const heatmapHeadSchema = z
   .strict();
 export type HeatmapHeadOptions = z.infer<typeof heatmapHeadSchema>;
 
+/** mmpose's HeatmapHead.default_init_cfg: N(0, 0.001) conv weights, zero biases, unit norms. */
+export const HEATMAP_HEAD_DEFAULT_INIT: InitCfg = [
+  { type: 'Normal', layer: ['Conv2d', 'ConvTranspose2d'], std: 0.001 },
+  { type: 'Constant', layer: 'BatchNorm2d', val: 1 },
+];
+
 /**
  * mmpose's top-down heatmap head: optional deconvolution and conv stages, then a final conv
  * to one heatmap per keypoint, applied to the last feature map it receives (for HRNetV1 the
@@ -68,6 +74,7 @@ export class HeatmapHead extends FeatureHead {
       throw fail('conv_kernel_sizes', `needs one kernel size per conv_out_channels entry (${convOut.length}), got ${convK.length}`);
     }
     this.outChannels = o.out_channels;
+    this.initCfg = o.init_cfg ?? HEATMAP_HEAD_DEFAULT_INIT;
     this.addModule('deconv_layers', new Identity());
     let cin = o.in_channels;
     const convs = new Sequential();
@@ -83,25 +90,11 @@ export class HeatmapHead extends FeatureHead {
       'final_layer',
       fl ? new Conv2d(cin, o.out_channels, fl.kernel_size, { padding: fl.padding, stride: fl.stride, bias: fl.bias }) : new Identity(),
     );
-    this.initWeights();
   }
 
   /** Only a final conv: the layout of the official pose_hrnet (`final_layer.*`). */
   get hasOfficialLayout(): boolean {
     return this.convLayers instanceof Identity && this.finalLayer instanceof Conv2d;
-  }
-
-  /** mmpose's head initialisation: N(0, 0.001) conv weights, zero biases, unit norms. */
-  initWeights(): void {
-    for (const [, m] of this.namedModules()) {
-      if (m instanceof Conv2d) {
-        normal(m.weight, 0, 0.001);
-        if (m.bias) constantInit(m.bias, 0);
-      } else if (m instanceof BatchNorm2d) {
-        if (m.weight) constantInit(m.weight, 1);
-        if (m.bias) constantInit(m.bias, 0);
-      }
-    }
   }
 
   forward(feats: readonly Tensor[]): Tensor {

@@ -5,7 +5,7 @@ import { Conv2d } from '../../core/nn/conv2d';
 import { ConvModule } from '../../core/nn/conv-module';
 import { Identity, Sequential, type TensorModule } from '../../core/nn/containers';
 import type { NormConfig } from '../../core/nn/norm';
-import { constantInit, normal } from '../../core/init';
+import type { InitCfg } from '../../core/init-cfg';
 import type { Tensor } from '../../core/tensor';
 import { HEADS } from '../../registry/registries';
 import type { BuildContext } from '../../registry/build-context';
@@ -48,6 +48,9 @@ export const fcnHeadSchema = z
   .strict();
 export type FCNHeadOptions = z.infer<typeof fcnHeadSchema>;
 
+/** mmseg's BaseDecodeHead init_cfg: N(0, 0.01) on `conv_seg`, bias 0 (ConvModules keep mmcv's own init). */
+export const DECODE_HEAD_DEFAULT_INIT: InitCfg = { type: 'Normal', std: 0.01, override: { name: 'conv_seg' } };
+
 /**
  * mmsegmentation's FCNHead: select (and with `resize_concat` upsample + concatenate) the input
  * maps, `num_convs` ConvModules, optionally a `conv_cat` over [input, convs output], dropout,
@@ -80,6 +83,7 @@ export class FCNHead extends FeatureHead {
     this.alignCorners = o.align_corners;
     this.inIndex = o.in_index;
     this.resizeConcat = o.input_transform === 'resize_concat';
+    this.initCfg = o.init_cfg ?? DECODE_HEAD_DEFAULT_INIT;
 
     if (o.act_cfg && o.act_cfg.type !== 'ReLU') throw fail('act_cfg.type', `only 'ReLU' is supported by FCNHead, got '${o.act_cfg.type}'`);
     const act = o.act_cfg ? ({ type: 'ReLU' } as const) : null;
@@ -98,9 +102,6 @@ export class FCNHead extends FeatureHead {
     for (let i = 0; i < o.num_convs; i++) convs.append(unit(i === 0 ? inChannels : o.channels, pad, o.dilation));
     this.convs = this.addModule('convs', o.num_convs > 0 ? convs : new Identity());
     this.convCat = o.concat_input ? this.addModule('conv_cat', unit(inChannels + o.channels, Math.floor(o.kernel_size / 2), 1)) : null;
-    // mmseg's init_cfg: N(0, 0.01) on conv_seg (ConvModules keep mmcv's own init)
-    normal(this.convSeg.weight, 0, 0.01);
-    if (this.convSeg.bias) constantInit(this.convSeg.bias, 0);
   }
 
   /** mmseg's _init_inputs: the width entering the convs. */

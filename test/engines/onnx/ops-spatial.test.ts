@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as F from '../../../src/core/ops';
-import { expectParity, randomTensor, useTfjs } from './helpers/parity';
+import { expectParity, randomTensor, runTraced, tensorOf, traceOps, useTfjs } from './helpers/parity';
 
 const inp = (name: string, shape: number[], seed: number) => ({ name, value: randomTensor(shape, seed) });
 
@@ -34,6 +34,19 @@ describe('onnx tracer: resize and pooling match tfjs', function () {
   it('bilinear, align_corners true', async () => {
     await expectParity((a) => F.interpolate(a, { size: [9, 7], mode: 'bilinear', alignCorners: true }), [inp('x', [1, 2, 4, 3], 9)]);
     await expectParity((a) => F.interpolate(a, { scaleFactor: 4, mode: 'bilinear', alignCorners: true }), [inp('x', [1, 2, 3, 3], 10)]);
+  });
+
+  it('hand-computed: PyTorch nearest floor(dst * in / out) and half-pixel bilinear clamped at the border', async () => {
+    const x = { name: 'x', value: tensorOf('float32', [1, 1, 1, 3], [10, 20, 30]) };
+    const near = await traceOps((a) => F.interpolate(a, { size: [1, 7], mode: 'nearest' }), [x]);
+    // src = floor(dst * 3 / 7): 0 0 0 1 1 2 2
+    expect(Array.from((await runTraced(near, [x]))[0].data as Float32Array)).to.deep.equal([10, 10, 10, 20, 20, 30, 30]);
+    await near.model.dispose();
+    const y = { name: 'x', value: tensorOf('float32', [1, 1, 1, 2], [0, 1]) };
+    const lin = await traceOps((a) => F.interpolate(a, { size: [1, 4], mode: 'bilinear' }), [y]);
+    // src = (dst + 0.5) / 2 - 0.5 = -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped to the last pixel)
+    expect(Array.from((await runTraced(lin, [y]))[0].data as Float32Array)).to.deep.equal([0, 0.25, 0.75, 1]);
+    await lin.model.dispose();
   });
 
   it('max pooling with padding and ceil mode', async () => {

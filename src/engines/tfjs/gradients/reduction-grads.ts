@@ -7,6 +7,10 @@ interface ReduceAttrs {
   keepDims: boolean;
 }
 
+/** The reduced axes: Max names them reductionIndices, the other reductions axis. */
+const reducedAxes = (attrs: tf.NamedAttrMap) =>
+  ((attrs as unknown as ReduceAttrs).axis ?? (attrs as unknown as tf.MaxAttrs).reductionIndices) as number | number[];
+
 /** dy spread back over the reduced axes, times `local` (1 for a sum). */
 function spread(dy: tf.Tensor, x: tf.Tensor, axis: number | number[]): tf.Tensor {
   return tf.mul(expandReduced(dy, x.shape, axis), tf.ones(x.shape));
@@ -20,7 +24,7 @@ function extremum(kernelName: string): GradDef {
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs): Grads => {
       const [x, y] = saved;
-      const { axis } = attrs as unknown as ReduceAttrs;
+      const axis = reducedAxes(attrs);
       const hit = indicator(tf.equal(x, expandReduced(y, x.shape, axis)));
       return { x: () => tf.mul(expandReduced(dy as tf.Tensor, x.shape, axis), hit) };
     },

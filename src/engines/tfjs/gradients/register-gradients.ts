@@ -1,6 +1,8 @@
 /**
- * Gradients for the kernels the tfjs engine runs. Registered only where a kernel has none:
- * with the @tensorflow/tfjs bundle loaded (tfjs-node does) its own gradients stay in place.
+ * Gradients for the kernels the tfjs engine runs. They take precedence over the ones the
+ * @tensorflow/tfjs bundle registers when something loads it (tfjs-node does, and so does a
+ * failed attempt to load it): those refuse dilated convolutions and break on broadcast
+ * batched matMul. Installing again after such a load puts hrdet's back.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ELEMENTWISE_GRADS } from './elementwise-grads';
@@ -11,11 +13,11 @@ import { REDUCTION_GRADS } from './reduction-grads';
 
 export const GRADIENTS: readonly GradDef[] = [...ELEMENTWISE_GRADS, ...REDUCTION_GRADS, ...LAYOUT_GRADS, ...NN_GRADS];
 
-/** Register every gradient whose kernel has none yet; returns the kernel names registered. */
+/** Make hrdet's gradients the registered ones; returns the kernel names (re)registered. */
 export function registerGradients(): string[] {
   const added: string[] = [];
   for (const config of GRADIENTS) {
-    if (tf.getGradient(config.kernelName)) continue;
+    if (tf.getGradient(config.kernelName) === config) continue;
     tf.registerGradient(config);
     added.push(config.kernelName);
   }

@@ -25,7 +25,9 @@ export function installKernel(kernelName: string, backendName: string, kernelFun
     replaced.set(k, existing);
     tf.unregisterKernel(kernelName, backendName);
   }
-  const config: tf.KernelConfig = { kernelName, backendName, kernelFunc };
+  // keep the replaced kernel's setup: the backend runs it on start-up, and a fallback to the
+  // replaced kernel needs what it sets up (tfjs-wasm binds its C entry points there)
+  const config: tf.KernelConfig = { kernelName, backendName, kernelFunc, setupFunc: existing?.setupFunc, disposeFunc: existing?.disposeFunc };
   tf.registerKernel(config);
   installed.set(k, config);
 }

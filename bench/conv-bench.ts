@@ -1,0 +1,278 @@
+/**
+ * 3x3 convolution forward and backward throughput, GFLOP/s = 2 * MACs / time, for every tfjs
+ * path hrdet can run and for onnxruntime-node as the ceiling peer.
+ *
+ * Shapes (NCHW): 64->64 at 1x64x200x304 and 256->256 at 1x256x50x76, stride 1, padding 1.
+ * Columns: forward; dx (input gradient); dW (filter gradient).
+ * Paths, each in a fresh child process (a tfjs backend is set up once per process):
+ *   tfjs-wasm (hrdet)        hrdet's kernels, wasm threads as initBackend picks them
+ *   tfjs-wasm 1 thread       the same, single-threaded build (HRDET_WASM_THREADS=1)
+ *   tfjs-wasm (tfjs native)  tfjs-wasm's own Conv2DBackpropInput (it has no Conv2DBackpropFilter)
+ *   tfjs-cpu (hrdet)         fewer repetitions: the cpu backend is two orders slower
+ *   onnxruntime-node         one-node models built in memory (Conv; ConvTranspose for dx; dW as
+ *                            a Conv of the input by dy with batch and channels swapped),
+ *                            CPU execution provider, 2 intra-op threads
+ * Times are wall-clock medians. Writes bench/results/conv-bench.json.
+ *
+ *   node dist/bench/conv-bench.js [--reps 5] [--cpu-reps 1] [--paths wasm,wasm1,wasm-native,cpu,ort]
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs-core';
+import { Random } from '../src/core/random';
+import { initBackend } from '../src/engines/tfjs/backend';
+import { symmetricGeometry } from '../src/engines/tfjs/conv-geometry';
+import { filterGradient, inputGradient } from '../src/engines/tfjs/conv-grad';
+import { originalKernel } from '../src/engines/tfjs/kernels/kernel-registry';
+
+interface Shape {
+  name: string;
+  c: number;
+  h: number;
+  w: number;
+}
+
+const SHAPES: Shape[] = [
+  { name: '64->64 @ 1x64x200x304', c: 64, h: 200, w: 304 },
+  { name: '256->256 @ 1x256x50x76', c: 256, h: 50, w: 76 },
+];
+
+type Pass = 'forward' | 'dx' | 'dW';
+const PASSES: Pass[] = ['forward', 'dx', 'dW'];
+
+interface Result {
+  path: string;
+  shape: string;
+  pass: Pass;
+  gflops: number | null;
+  ms: number | null;
+  reps: number;
+  note?: string;
+}
+
+const PATHS: Record<string, string> = {
+  wasm: 'tfjs-wasm (hrdet)',
+  wasm1: 'tfjs-wasm 1 thread (hrdet)',
+  'wasm-native': 'tfjs-wasm (tfjs native)',
+  cpu: 'tfjs-cpu (hrdet)',
+  ort: 'onnxruntime-node (2 threads)',
+};
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const flops = (s: Shape) => 2 * s.h * s.w * s.c * s.c * 9;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median wall time of `reps` calls after one warm-up (none when reps is 1: cpu is slow). */
+function timeIt(fn: () => void, reps: number): number {
+  if (reps > 1) fn();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+function randomTensor(shape: number[], seed: number): tf.Tensor {
+  return tf.tensor(new Random(seed).normalArray(shape.reduce((a, b) => a * b, 1)), shape);
+}
+
+// --- tfjs ----------------------------------------------------------------------------------
+
+async function runTfjs(kind: string, reps: number): Promise<Result[]> {
+  const backend = kind === 'cpu' ? 'cpu' : 'wasm';
+  const report = await initBackend(backend);
+  const label = `${PATHS[kind]}${report.threads ? ` [${report.threads} thread${report.threads > 1 ? 's' : ''}]` : ''}`;
+  const results: Result[] = [];
+  for (const s of SHAPES) {
+    const g = symmetricGeometry(s.h, s.w, [3, 3], [1, 1], [1, 1], [1, 1]);
+    const x = randomTensor([1, s.h, s.w, s.c], 1) as tf.Tensor4D;
+    const w = randomTensor([3, 3, s.c, s.c], 2) as tf.Tensor4D;
+    const dy = randomTensor([1, s.h, s.w, s.c], 3) as tf.Tensor4D;
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 1], [1, 1], [0, 0]];
+    const native = originalKernel(tf.Conv2DBackpropInput, 'wasm');
+    const fns: Record<Pass, (() => tf.Tensor) | null> = {
+      forward: () => tf.conv2d(x, w, 1, pad),
+      dx:
+        kind === 'wasm-native'
+          ? () => {
+              const info = native!({ inputs: { dy, filter: w }, backend: tf.backend(), attrs: { strides: [1, 1], pad, dataFormat: 'NHWC', inputShape: x.shape } });
+              return tf.engine().makeTensorFromTensorInfo(info as tf.TensorInfo);
+            }
+          : () => inputGradient(dy, w, g, x.shape),
+      dW: kind === 'wasm-native' ? null : () => filterGradient(x, dy, g, w.shape),
+    };
+    for (const pass of PASSES) {
+      const fn = fns[pass];
+      if (!fn) {
+        results.push({ path: label, shape: s.name, pass, gflops: null, ms: null, reps: 0, note: 'no kernel' });
+        continue;
+      }
+      const ms = timeIt(() => tf.tidy(fn).dispose(), reps);
+      results.push({ path: label, shape: s.name, pass, gflops: flops(s) / ms / 1e6, ms, reps });
+    }
+    tf.dispose([x, w, dy]);
+  }
+  return results;
+}
+
+// --- onnxruntime ---------------------------------------------------------------------------
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { onnx } = require('onnx-proto') as typeof import('onnx-proto');
+
+function valueInfo(name: string, dims: number[]) {
+  return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } };
+}
+
+/** A model of one node `op` over float inputs, with int-list attributes. */
+function oneNodeModel(op: string, inputs: [string, number[]][], output: [string, number[]], attrs: Record<string, number[]>): Uint8Array {
+  const T = onnx.AttributeProto.AttributeType;
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    producerName: 'hrdet-bench',
+    graph: {
+      name: op,
+      node: [
+        {
+          opType: op,
+          input: inputs.map(([n]) => n),
+          output: [output[0]],
+          attribute: Object.entries(attrs).map(([name, ints]) => ({ name, type: T.INTS, ints })),
+        },
+      ],
+      input: inputs.map(([n, d]) => valueInfo(n, d)),
+      output: [valueInfo(output[0], output[1])],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+async function runOrt(reps: number): Promise<Result[]> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const results: Result[] = [];
+  const label = PATHS.ort;
+  for (const s of SHAPES) {
+    const k = [3, 3];
+    const conv = { kernel_shape: k, pads: [1, 1, 1, 1], strides: [1, 1] };
+    const xs = [1, s.c, s.h, s.w];
+    const ws = [s.c, s.c, 3, 3];
+    // dW[co, ci, ky, kx] = sum dy[co, y, x] * xpad[ci, y + ky, x + kx]: a conv of x (batch = ci,
+    // one channel) by dy (one filter per co, kernel = the output size)
+    const models: Record<Pass, { bytes: Uint8Array; feeds: [string, number[]][] }> = {
+      forward: { bytes: oneNodeModel('Conv', [['x', xs], ['w', ws]], ['y', xs], conv), feeds: [['x', xs], ['w', ws]] },
+      dx: { bytes: oneNodeModel('ConvTranspose', [['dy', xs], ['w', ws]], ['dx', xs], conv), feeds: [['dy', xs], ['w', ws]] },
+      dW: {
+        bytes: oneNodeModel('Conv', [['xt', [s.c, 1, s.h, s.w]], ['dyt', [s.c, 1, s.h, s.w]]], ['dwt', [s.c, s.c, 3, 3]], {
+          kernel_shape: [s.h, s.w],
+          pads: [1, 1, 1, 1],
+          strides: [1, 1],
+        }),
+        feeds: [['xt', [s.c, 1, s.h, s.w]], ['dyt', [s.c, 1, s.h, s.w]]],
+      },
+    };
+    for (const pass of PASSES) {
+      const m = models[pass];
+      const session = await ort.InferenceSession.create(m.bytes, { intraOpNumThreads: 2, interOpNumThreads: 1, executionProviders: ['cpu'] });
+      const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+      m.feeds.forEach(([name, dims], i) => {
+        feeds[name] = new ort.Tensor('float32', new Random(10 + i).normalArray(dims.reduce((a, b) => a * b, 1)), dims);
+      });
+      await session.run(feeds);
+      const times: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        const t0 = performance.now();
+        await session.run(feeds);
+        times.push(performance.now() - t0);
+      }
+      const ms = median(times);
+      results.push({ path: label, shape: s.name, pass, gflops: flops(s) / ms / 1e6, ms, reps });
+      await session.release();
+    }
+  }
+  return results;
+}
+
+// --- driver --------------------------------------------------------------------------------
+
+async function child(kind: string): Promise<void> {
+  const reps = Number(arg('--reps', '5'));
+  const results = kind === 'ort' ? await runOrt(reps) : await runTfjs(kind, reps);
+  process.stdout.write(`${JSON.stringify(results)}\n`);
+}
+
+function runChild(kind: string, reps: number): Result[] {
+  const env = { ...process.env, ...(kind === 'wasm1' ? { HRDET_WASM_THREADS: '1' } : {}) };
+  const r = spawnSync(process.execPath, [__filename, '--child', kind, '--reps', String(reps)], {
+    encoding: 'utf8',
+    env,
+    maxBuffer: 1 << 24,
+    timeout: 30 * 60 * 1000,
+  });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !last.startsWith('[')) {
+    process.stderr.write(`${PATHS[kind]} failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}\n`);
+    return [];
+  }
+  return JSON.parse(last) as Result[];
+}
+
+function table(results: Result[]): string {
+  const rows = new Map<string, Map<string, Result>>();
+  for (const r of results) {
+    const key = `${r.path}|${r.shape}`;
+    if (!rows.has(key)) rows.set(key, new Map());
+    rows.get(key)!.set(r.pass, r);
+  }
+  const cell = (r?: Result) => (r?.gflops == null ? (r?.note ?? '-') : r.gflops.toFixed(1));
+  const lines = [['path', 'shape', ...PASSES.map((p) => `${p} GFLOP/s`)]];
+  for (const [key, passes] of rows) lines.push([...key.split('|'), ...PASSES.map((p) => cell(passes.get(p)))]);
+  const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  return lines.map((l) => l.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  const kind = arg('--child', '');
+  if (kind) return child(kind);
+  const reps = Number(arg('--reps', '5'));
+  const cpuReps = Number(arg('--cpu-reps', '1'));
+  const paths = arg('--paths', Object.keys(PATHS).join(',')).split(',');
+  const results: Result[] = [];
+  for (const p of paths) {
+    if (!(p in PATHS)) throw new Error(`unknown path '${p}': expected one of ${Object.keys(PATHS).join(', ')}`);
+    process.stderr.write(`${PATHS[p]} ...\n`);
+    results.push(...runChild(p, p === 'cpu' ? cpuReps : reps));
+  }
+  console.log(table(results));
+  const out = path.join(__dirname, '..', '..', 'bench', 'results', 'conv-bench.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const doc = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg() },
+    node: process.version,
+    flopsPerPass: Object.fromEntries(SHAPES.map((s) => [s.name, flops(s)])),
+    results,
+  };
+  const tmp = `${out}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`);
+  fs.renameSync(tmp, out);
+  console.log(`wrote ${path.relative(process.cwd(), out)}`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
