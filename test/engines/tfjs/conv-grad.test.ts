@@ -90,7 +90,7 @@ describeOnBackends('tfjs conv gradients', () => {
   }
 
   it('filter gradient over many chunks of output positions', () => {
-    const c: Case = { title: '', n: 2, hw: [70, 66], cin: 3, cout: 4, k: [3, 3], stride: [1, 1], dilation: [1, 1], pad: [1, 1] };
+    const c: Case = { title: '', n: 2, hw: [100, 90], cin: 3, cout: 4, k: [3, 3], stride: [1, 1], dilation: [1, 1], pad: [1, 1] };
     const r = refGeometry(c);
     const g = symmetricGeometry(c.hw[0], c.hw[1], c.k, c.stride, c.dilation, c.pad);
     const x = randomTensor([c.n, c.hw[0], c.hw[1], c.cin], 7) as tf.Tensor4D;
