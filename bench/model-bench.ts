@@ -108,7 +108,7 @@ async function main() {
   const backends = arg('--backends', 'wasm,cpu').split(',');
   const reps = Number(arg('--reps', '3'));
   const only = arg('--models', '');
-  const rows = [];
+  const rows: Awaited<ReturnType<typeof benchModel>>[] = [];
   for (const backend of backends) {
     const report = await initBackend(backend);
     for (const spec of MODELS) {
@@ -124,7 +124,10 @@ async function main() {
   }
   const out = path.join(__dirname, '..', '..', 'bench', 'results', 'model-bench.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), cpus: require('node:os').cpus().length, rows }, null, 2));
+  // keep rows of other backends/models from earlier runs (the cpu backend is benchmarked separately: it is slow)
+  const earlier: typeof rows = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')).rows ?? [] : [];
+  const merged = [...earlier.filter((e) => !rows.some((r) => r.backend === e.backend && r.model === e.model)), ...rows];
+  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), cpus: require('node:os').cpus().length, rows: merged }, null, 2));
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
 }
 

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Conv2dOptions } from '../../core/engine';
 import { symmetricGeometry, type ConvGeometry } from './conv-geometry';
 import { filterGradient, inputGradient } from './conv-grad';
+import { recordingGradients } from './recording';
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -91,6 +92,8 @@ function withGrad(
   f: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D,
   grad: (dy: tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D) => [tf.Tensor4D, tf.Tensor4D],
 ): tf.Tensor4D {
+  // inference: no tape, so skip the custom-gradient wrapper (its bookkeeping shows on small convs)
+  if (!recordingGradients()) return f(x, w);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, wi, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
     save([xi, wi]);

@@ -7,6 +7,8 @@ interface Entry {
   bytes: number;
   /** Engine-side value is authoritative (trained or assigned): never evicted. */
   pinned: boolean;
+  /** Values derived from the current one for inference (a conv filter in tfjs's layout). */
+  derived?: Map<string, tf.Tensor>;
 }
 
 const DEFAULT_LIMIT_MB = 1536;
@@ -36,6 +38,7 @@ export class ParameterCache {
         e.v.assign(value);
         value.dispose();
         e.version = p.version;
+        disposeDerived(e);
       }
     } else {
       const value = upload();
@@ -58,10 +61,29 @@ export class ParameterCache {
     return this.entries.get(p);
   }
 
+  /**
+   * A value computed from `p`'s current engine copy and kept with it (dropped when the
+   * value changes or the entry is evicted). Only for inference: it is cut from the tape.
+   */
+  derived(p: Parameter, key: string, make: (v: tf.Variable) => tf.Tensor): tf.Tensor | null {
+    const e = this.entries.get(p);
+    if (!e || e.pinned || e.version !== p.version) return null;
+    e.derived ??= new Map();
+    let t = e.derived.get(key);
+    if (!t) {
+      t = tf.keep(tf.tidy(() => make(e.v)));
+      e.derived.set(key, t);
+      this.unpinnedBytes += t.size * 4;
+      e.bytes += t.size * 4;
+    }
+    return t;
+  }
+
   drop(p: Parameter): void {
     const e = this.entries.get(p);
     if (!e) return;
     if (!e.pinned) this.unpinnedBytes -= e.bytes;
+    disposeDerived(e);
     e.v.dispose();
     this.entries.delete(p);
   }
@@ -86,6 +108,15 @@ export class ParameterCache {
       this.drop(p);
     }
   }
+}
+
+function disposeDerived(e: Entry): void {
+  if (!e.derived) return;
+  for (const t of e.derived.values()) {
+    t.dispose();
+    e.bytes -= t.size * 4;
+  }
+  e.derived = undefined;
 }
 
 function limitFromEnv(): number {

@@ -27,6 +27,7 @@ import {
   toPhysicalOrder,
 } from './layout';
 import { parameterCache } from './parameter-cache';
+import { recordingGradients } from './recording';
 import { conv2dNHWC } from './conv2d';
 import { installTfjsExtensions } from './extensions';
 import { hostNms } from './host-nms';
@@ -35,6 +36,8 @@ import { roiAlign } from './roi-align';
 /** A tfjs tensor seen through the op layer: logical NCHW shape over NHWC storage (rank 4). */
 export class TfTensor implements Tensor {
   readonly shape: readonly number[];
+  /** The parameter this tensor is the engine copy of, if any (for derived-value caching). */
+  param?: Parameter;
   constructor(readonly t: tf.Tensor) {
     this.shape = logicalShape(t);
   }
@@ -99,7 +102,9 @@ export class TfjsEngine implements Engine {
 
   // --- data ----------------------------------------------------------------------------
   parameter(p: Parameter): Tensor {
-    return wrap(this.cache.get(p, () => uploadParameter(p)));
+    const t = wrap(this.cache.get(p, () => uploadParameter(p)));
+    t.param = p;
+    return t;
   }
 
   /**
@@ -157,8 +162,12 @@ export class TfjsEngine implements Engine {
 
   // --- dense ---------------------------------------------------------------------------
   conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions): Tensor {
-    // weight is stored NHWC like every rank-4 tensor: [O, kh, kw, I] → tfjs wants [kh, kw, I, O]
-    const w = tf.transpose(unwrap(weight), [1, 2, 3, 0]) as tf.Tensor4D;
+    // weight is stored NHWC like every rank-4 tensor: [O, kh, kw, I] → tfjs wants [kh, kw, I, O];
+    // in inference the transposed filter is kept with the parameter instead of redone per call
+    const toFilter = (v: tf.Tensor) => tf.transpose(v, [1, 2, 3, 0]);
+    const param = (weight as TfTensor).param;
+    const cached = param && !recordingGradients() ? this.cache.derived(param, 'filter', toFilter) : null;
+    const w = (cached ?? toFilter(unwrap(weight))) as tf.Tensor4D;
     const y = conv2dNHWC(unwrap(x) as tf.Tensor4D, w, opts);
     return wrap(bias ? tf.add(y, unwrap(bias)) : y);
   }
