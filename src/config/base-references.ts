@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { ConfigError } from '../core/errors';
-import { closest } from '../registry/closest';
+import { closest } from '../core/closest';
 import { cloneConfig, displayPath, isPlainObject, joinPath, BASE_KEY, type ConfigObject } from './config-tree';
 
 /**

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { ConfigError, UserError } from './errors';
 import { describeLoadReport, type Module, type StateDict } from './module';
 import type { Parameter } from './parameter';
+import { closest } from './closest';
 import {
   NONLINEARITIES,
   constantInit,
@@ -543,28 +544,5 @@ function joinPath(base: string, at: readonly (string | number)[]): string {
 
 /** The candidate nearest to `name` (case-insensitive edit distance), when near enough to be a typo. */
 function closestName(name: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Math.max(2, Math.ceil(name.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      best = c;
-      bestD = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
+  return closest(name, candidates, 1)[0];
 }

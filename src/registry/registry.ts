@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors';
-import { closest } from './closest';
+import { closest } from '../core/closest';
 import type { BuildContext } from './build-context';
 
 export const BUILTIN_SCOPE = 'hrdet';

@@ -8,6 +8,7 @@ interface ForwardCliOptions {
   output: string;
   strict?: boolean;
   engine: 'tfjs' | 'onnx';
+  provider: 'auto' | 'cpu' | 'cuda';
 }
 
 export function register(program: Command): void {
@@ -20,6 +21,11 @@ export function register(program: Command): void {
     .requiredOption('--output <file>', 'safetensors file to write: backbone.i, neck.i, output')
     .option('--strict', 'missing, unexpected or shape-mismatched checkpoint keys are errors')
     .addOption(new Option('--engine <name>', 'execution engine').choices(['tfjs', 'onnx']).default('tfjs'))
+    .addOption(
+      new Option('--provider <name>', 'onnxruntime execution provider (--engine onnx): CUDA where installed, else CPU')
+        .choices(['auto', 'cpu', 'cuda'])
+        .default('auto'),
+    )
     .addHelpText(
       'after',
       `

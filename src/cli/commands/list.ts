@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import '../../components';
 import { UserError } from '../../core/errors';
-import { closest } from '../../registry/closest';
+import { closest } from '../../core/closest';
 import { REGISTRIES } from '../../registry/registries';
 import { BUILTIN_SCOPE, type Registry } from '../../registry/registry';
 import { loadCliPlugins } from '../plugins';
