@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { sharedFixtures } from '../fixture-root';
 
-/** The shared reference fixtures (`../shared/fixtures` next to the repository). */
-const BESIDE_REPO = join(__dirname, '../../../../shared/fixtures');
-export const SHARED_FIXTURES = existsSync(BESIDE_REPO) ? BESIDE_REPO : '/work/shared/fixtures';
+/** The shared reference fixtures (see test/fixture-root.ts for where they are looked up). */
+export const SHARED_FIXTURES = sharedFixtures();
