@@ -19,7 +19,7 @@ export { TfjsEngine } from './engines/tfjs/tfjs-engine';
 export * from './config';
 export * from './io';
 export { buildModel, type BuildModelOptions, type BuiltModel } from './apis/build-model';
-export { loadWeights, loadStateDictInto, mapKeys } from './apis/load-weights';
+export { loadWeights, loadStateDictInto } from './apis/load-weights';
 export { forwardTfjs, forwardFiles, tfjsEngine } from './apis/forward';
 export { fromOfficialConfig, readOfficialConfig, officialFamily, type HrdetConfig } from './models/official-config';
 export const version: string = require('../../package.json').version;

@@ -2,21 +2,12 @@ import { describeLoadReport, type LoadReport, type StateDict } from '../core/mod
 import { FileError } from '../core/errors';
 import type { Model } from '../models/model';
 import { loadCheckpoint } from '../io/checkpoint';
+import { applyKeyMap } from '../io/key-map';
 
 export interface LoadWeightsResult {
   report: LoadReport;
   /** 'mm' when keys matched the model's own (mm*) layout, 'official' when the model's official key map was applied. */
   layout: 'mm' | 'official';
-}
-
-/** Rename keys by the first matching prefix rule; keys matching no rule keep their name. */
-export function mapKeys(dict: StateDict, rules: { from: string; to: string }[]): StateDict {
-  const out: StateDict = new Map();
-  for (const [k, v] of dict) {
-    const rule = rules.find((r) => k.startsWith(r.from));
-    out.set(rule ? rule.to + k.slice(rule.from.length) : k, v);
-  }
-  return out;
 }
 
 function overlap(dict: StateDict, keys: Set<string>): number {
@@ -41,7 +32,7 @@ export function loadStateDictInto(model: Model, dict: StateDict, file: string, o
   let layout: 'mm' | 'official' = 'mm';
   let chosen = dict;
   if (rules.length > 0) {
-    const mapped = mapKeys(dict, rules);
+    const mapped = applyKeyMap(dict, rules, file);
     if (overlap(mapped, own) > overlap(dict, own)) {
       chosen = mapped;
       layout = 'official';

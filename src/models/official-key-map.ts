@@ -1,7 +1,7 @@
 /**
  * Key maps from the official HRNet repositories' checkpoint layouts (pose_hrnet, seg_hrnet,
  * cls_hrnet: the network body at the top level) to hrdet's mm* layout. Rules are prefixes
- * ending in '.', first match wins (`apis/load-weights.mapKeys`, `io/key-map.applyKeyMap`).
+ * ending in '.', first match wins (applied by `io/key-map.applyKeyMap`).
  */
 import { OFFICIAL_HRNET_BACKBONE_RULES } from '../io/key-map';
 

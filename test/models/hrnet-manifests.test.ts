@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildModel } from '../../src/apis/build-model';
-import { mapKeys } from '../../src/apis/load-weights';
+import { applyKeyMap } from '../../src/io/key-map';
 import type { Model } from '../../src/models/model';
 import { SHARED_HRNET } from '../fixtures/hrnet/helpers';
 
@@ -18,7 +18,7 @@ interface Entry {
 function manifest(file: string, model: Model): Entry[] {
   const lines = readFileSync(join(SHARED_HRNET, 'manifests', file), 'utf8').trim().split('\n');
   const dict = new Map(lines.map((l) => [l.split(' ')[0], l.split(' ')[1]]));
-  const mapped = mapKeys(dict as never, model.officialKeyMap()) as unknown as Map<string, string>;
+  const mapped = applyKeyMap(dict, model.officialKeyMap());
   return [...mapped].map(([key, shape]) => ({ key, shape, dtype: key.endsWith('num_batches_tracked') ? 'int64' : 'float32' }));
 }
 
