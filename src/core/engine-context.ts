@@ -19,10 +19,6 @@ export function currentEngine(): Engine {
   return e;
 }
 
-export function hasEngine(): boolean {
-  return stack.length > 0 || fallback !== null;
-}
-
 export function withEngine<T>(engine: Engine, fn: () => T): T {
   stack.push(engine);
   try {

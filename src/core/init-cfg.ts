@@ -23,6 +23,7 @@ import { ConfigError, UserError } from './errors';
 import { describeLoadReport, type Module, type StateDict } from './module';
 import type { Parameter } from './parameter';
 import { closest } from './closest';
+import { describeValue as describe } from './describe-value';
 import {
   NONLINEARITIES,
   constantInit,
@@ -527,15 +528,6 @@ async function readCheckpoints(entries: ParsedInit[], opts: InitWeightsOptions):
 
 function isDict(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `a list of ${v.length}`;
-  if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${String(v)}`;
 }
 
 function joinPath(base: string, at: readonly (string | number)[]): string {

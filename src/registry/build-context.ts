@@ -1,5 +1,6 @@
 import type { interfaces } from 'inversify';
 import { ConfigError, UserError } from '../core/errors';
+import { describeValue as describe } from '../core/describe-value';
 import type { Registry } from './registry';
 import { formatZodError } from './validation';
 
@@ -78,11 +79,4 @@ export function buildFrom<T>(
   }
 }
 
-export function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `a list of ${v.length}`;
-  if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${String(v)}`;
-}
+export { describeValue as describe } from '../core/describe-value';

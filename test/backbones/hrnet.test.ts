@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { hostTensor, type HostTensor } from '../../src/core/host-tensor';
-import type { StateDict } from '../../src/core/module';
 import { BatchNorm2d } from '../../src/core/nn/batch-norm2d';
 import { loadCheckpoint } from '../../src/io/checkpoint';
 import { build } from '../../src/registry/container';
@@ -10,16 +9,12 @@ import { BACKBONES } from '../../src/registry/registries';
 import { HRNet } from '../../src/backbones/hrnet/hrnet';
 import '../../src/components';
 import { describeOnBackends } from '../core/helpers/backends';
-import { CHECKPOINTS, expectNear, fixtureConfig, readOwnRef, readTensors, SHARED_HRNET, type OwnRef } from '../fixtures/hrnet/helpers';
+import { CHECKPOINTS, expectNear, fixtureConfig, readOwnRef, readTensors, SHARED_HRNET, type OwnRef, withPrefix } from '../fixtures/hrnet/helpers';
 
 type Cfg = Record<string, unknown>;
 
 function buildHRNet(cfg: unknown): HRNet {
   return build(BACKBONES, cfg, { path: 'model.backbone' }) as HRNet;
-}
-
-function withPrefix(dict: StateDict, prefix: string): StateDict {
-  return new Map([...dict].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
 }
 
 const stage = (modules: number, block: string, blocks: number[], channels: number[]) => ({

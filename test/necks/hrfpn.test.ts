@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { HostTensor } from '../../src/core/host-tensor';
-import type { StateDict } from '../../src/core/module';
 import { loadCheckpoint } from '../../src/io/checkpoint';
 import { build } from '../../src/registry/container';
 import { NECKS } from '../../src/registry/registries';
@@ -10,14 +9,10 @@ import { HRFPN } from '../../src/necks/hrfpn';
 import '../../src/components';
 import { buildModel } from '../../src/apis/build-model';
 import { describeOnBackends } from '../core/helpers/backends';
-import { CHECKPOINTS, expectNear, fixtureConfig, readOwnRef, readTensors, SHARED_HRNET, type OwnRef } from '../fixtures/hrnet/helpers';
+import { CHECKPOINTS, expectNear, fixtureConfig, readOwnRef, readTensors, SHARED_HRNET, type OwnRef, withPrefix } from '../fixtures/hrnet/helpers';
 
 function buildHRFPN(cfg: unknown): HRFPN {
   return build(NECKS, cfg, { path: 'model.neck' }) as HRFPN;
-}
-
-function withPrefix(dict: StateDict, prefix: string): StateDict {
-  return new Map([...dict].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
 }
 
 describe('HRFPN: mmdetection fixture mmdet_tiny (AVG pooling, 5 levels)', function () {

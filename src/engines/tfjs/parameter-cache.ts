@@ -53,10 +53,6 @@ export class ParameterCache {
     return e.v;
   }
 
-  has(p: Parameter): boolean {
-    return this.entries.has(p);
-  }
-
   peek(p: Parameter): Entry | undefined {
     return this.entries.get(p);
   }
@@ -86,12 +82,6 @@ export class ParameterCache {
     disposeDerived(e);
     e.v.dispose();
     this.entries.delete(p);
-  }
-
-  get bytes(): number {
-    let n = 0;
-    for (const e of this.entries.values()) n += e.bytes;
-    return n;
   }
 
   private pin(e: Entry): void {
