@@ -53,7 +53,7 @@ export interface NmsOptions {
   scoreThreshold: number;
 }
 
-export type UnaryOp = 'relu' | 'sigmoid' | 'exp' | 'log' | 'sqrt' | 'neg' | 'abs' | 'floor' | 'ceil' | 'tanh';
+export type UnaryOp = 'relu' | 'sigmoid' | 'exp' | 'log' | 'sqrt' | 'neg' | 'abs' | 'floor' | 'ceil' | 'tanh' | 'softplus';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow';
 export type CompareOp = 'greater' | 'greaterEqual' | 'less' | 'lessEqual' | 'equal';
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
@@ -107,6 +107,8 @@ export interface Engine {
   clip(x: Tensor, min: number, max: number): Tensor;
   cast(x: Tensor, dtype: DType): Tensor;
   softmax(x: Tensor, axis: number): Tensor;
+  /** log(softmax(x)) computed stably (x - max - log sum exp), as F.log_softmax. */
+  logSoftmax(x: Tensor, axis: number): Tensor;
   reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor;
   argmax(x: Tensor, axis: number): Tensor;
 

@@ -81,6 +81,8 @@ export const abs = un('abs');
 export const floor = un('floor');
 export const ceil = un('ceil');
 export const tanh = un('tanh');
+/** log(1 + exp(x)), stable for large |x| (F.softplus with beta 1). */
+export const softplus = un('softplus');
 
 type Operand = Tensor | number;
 /** A number operand takes its tensor partner's dtype, unless it has a fraction: then float32 (PyTorch promotes). */
@@ -113,6 +115,7 @@ export const where = (c: Tensor, a: Tensor, b: Tensor): Tensor => e().where(c, a
 export const clip = (x: Tensor, min: number, max: number): Tensor => e().clip(x, min, max);
 export const cast = (x: Tensor, dtype: DType): Tensor => e().cast(x, dtype);
 export const softmax = (x: Tensor, axis = -1): Tensor => e().softmax(x, normAxis(axis, x.shape.length));
+export const logSoftmax = (x: Tensor, axis = -1): Tensor => e().logSoftmax(x, normAxis(axis, x.shape.length));
 export const argmax = (x: Tensor, axis = -1): Tensor => e().argmax(x, normAxis(axis, x.shape.length));
 
 function reducer(op: ReduceOp) {

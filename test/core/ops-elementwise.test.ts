@@ -3,7 +3,7 @@ import * as F from '../../src/core/ops';
 import type { BinaryOp, CompareOp } from '../../src/core/engine';
 import { describeOnBackends } from './helpers/backends';
 import { expectExact, expectTensor } from './helpers/expect-tensor';
-import { arr, broadcastRef, mapRef, randArr, type Arr } from './helpers/reference';
+import { arr, broadcastRef, mapRef, randArr, strides, type Arr } from './helpers/reference';
 
 const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
@@ -54,6 +54,7 @@ describeOnBackends('op layer: elementwise', (h) => {
       ['floor', Math.floor, xs],
       ['ceil', Math.ceil, xs],
       ['tanh', Math.tanh, xs],
+      ['softplus', (v) => Math.log1p(Math.exp(v)), xs],
     ];
     for (const [name, f, input] of ops) {
       it(`${name} on a rank-4 tensor`, () => {
@@ -189,6 +190,33 @@ describeOnBackends('op layer: elementwise', (h) => {
     });
   });
 
+  describe('softplus and log-softmax', () => {
+    it('softplus is stable for large |x| (log1p(exp(-|x|)) + max(x, 0))', () => {
+      const y = h.read(h.run(() => F.softplus(h.f32([4], [-100, -20, 20, 100]))));
+      expectTensor(y, [4], [Math.exp(-100), Math.log1p(Math.exp(-20)), 20 + Math.log1p(Math.exp(-20)), 100], { atol: 1e-7, rtol: 1e-6 });
+    });
+
+    it('log-softmax is stable for large logits and hand-computed over the last axis', () => {
+      const big = h.read(h.run(() => F.logSoftmax(h.f32([2], [1000, 1001]))));
+      expectTensor(big, [2], [-Math.log1p(Math.E), -Math.log1p(Math.exp(-1))], { atol: 1e-6 });
+      const lse = Math.log(1 + Math.E + Math.E ** 2);
+      expectTensor(h.read(h.run(() => F.logSoftmax(h.f32([1, 3], [0, 1, 2])))), [1, 3], [-lse, 1 - lse, 2 - lse], { atol: 1e-6 });
+    });
+
+    for (const [shape, axis] of [
+      [[2, 3, 2, 4], 1],
+      [[2, 3, 2, 4], 3],
+      [[3, 5], 0],
+      [[2, 3, 4], -1],
+    ] as [number[], number][]) {
+      it(`log-softmax over axis ${axis} of [${shape}]`, () => {
+        const x = randArr(shape, 52, -3, 3);
+        const ref = logSoftmaxRef(x, axis < 0 ? axis + shape.length : axis);
+        expectTensor(h.read(h.run(() => F.logSoftmax(T(x), axis))), shape, ref.data, { atol: 1e-5, rtol: 1e-5 });
+      });
+    }
+  });
+
   describe('softmax', () => {
     it('is stable for large logits', () => {
       const e = 1 / (1 + Math.E);
@@ -235,3 +263,17 @@ describeOnBackends('op layer: elementwise', (h) => {
     }
   });
 });
+
+/** x - log(sum(exp(x))) along `axis`, in double precision. */
+function logSoftmaxRef(x: Arr, axis: number): Arr {
+  const out = arr(x.shape);
+  const st = strides(x.shape);
+  const n = x.shape[axis];
+  for (let f = 0; f < x.data.length; f++) {
+    const base = f - (Math.floor(f / st[axis]) % n) * st[axis];
+    let s = 0;
+    for (let k = 0; k < n; k++) s += Math.exp(x.data[base + k * st[axis]]);
+    out.data[f] = x.data[f] - Math.log(s);
+  }
+  return out;
+}

@@ -50,6 +50,7 @@ const UNARY: Record<UnaryOp, string> = {
   floor: 'Floor',
   ceil: 'Ceil',
   tanh: 'Tanh',
+  softplus: 'Softplus',
 };
 const BINARY: Record<BinaryOp, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', maximum: 'Max', minimum: 'Min', pow: 'Pow' };
 const COMPARE: Record<CompareOp, string> = {
@@ -413,6 +414,10 @@ export class OnnxTracer implements Engine {
 
   softmax(x: Tensor, axis: number): Tensor {
     return this.emit1('Softmax', [x], this.own(x).dims, 'float32', { axis: attr.int(axis) });
+  }
+
+  logSoftmax(x: Tensor, axis: number): Tensor {
+    return this.emit1('LogSoftmax', [x], this.own(x).dims, 'float32', { axis: attr.int(axis) });
   }
 
   reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor {

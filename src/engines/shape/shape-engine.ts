@@ -227,6 +227,11 @@ export class ShapeEngine implements Engine {
     return new ShapeTensor(x.shape, x.dtype);
   }
 
+  logSoftmax(x: Tensor, axis: number): Tensor {
+    checkAxis('log_softmax', axis, x.shape.length);
+    return new ShapeTensor(x.shape, x.dtype);
+  }
+
   reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor {
     for (const a of axes) checkAxis(op, a, x.shape.length);
     const shape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));

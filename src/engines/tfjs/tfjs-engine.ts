@@ -230,6 +230,7 @@ export class TfjsEngine implements Engine {
       floor: tf.floor,
       ceil: tf.ceil,
       tanh: tf.tanh,
+      softplus: tf.softplus,
     };
     return wrap(f[op](t));
   }
@@ -280,13 +281,12 @@ export class TfjsEngine implements Engine {
   }
 
   softmax(x: Tensor, axis: number): Tensor {
-    const t = unwrap(x);
-    const pa = physicalAxis(axis, t.rank);
-    if (pa === t.rank - 1) return wrap(tf.softmax(t));
-    // tfjs softmax works on the last axis only: move the axis there and back
-    const perm = [...Array(t.rank).keys()].filter((i) => i !== pa).concat(pa);
-    const inv = perm.map((_, i) => perm.indexOf(i));
-    return wrap(tf.transpose(tf.softmax(tf.transpose(t, perm)), inv));
+    return wrap(alongLastAxis(unwrap(x), axis, (t) => tf.softmax(t)));
+  }
+
+  logSoftmax(x: Tensor, axis: number): Tensor {
+    // tf.logSoftmax carries its own (stable) gradient through tf.customGrad
+    return wrap(alongLastAxis(unwrap(x), axis, (t) => tf.logSoftmax(t)));
   }
 
   reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor {
@@ -474,6 +474,15 @@ function reduceLogical(
   const same = order.every((v, i) => v === i);
   const logical = same ? y : tf.transpose(y, order);
   return fromLogical(logical);
+}
+
+/** Apply a last-axis-only tfjs op along logical `axis`: move the axis last and back. */
+function alongLastAxis(t: tf.Tensor, axis: number, f: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
+  const pa = physicalAxis(axis, t.rank);
+  if (pa === t.rank - 1) return f(t);
+  const perm = [...Array(t.rank).keys()].filter((i) => i !== pa).concat(pa);
+  const inv = perm.map((_, i) => perm.indexOf(i));
+  return tf.transpose(f(tf.transpose(t, perm)), inv);
 }
 
 /** Extra bottom/right padding that PyTorch's ceil_mode implies (last window must start inside). */

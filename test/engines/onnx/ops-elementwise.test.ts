@@ -14,7 +14,7 @@ describe('onnx tracer: elementwise and reduction ops match tfjs', function () {
 
   it('unary ops', async () => {
     const x = inp('x', [2, 3, 4, 5], 1, 2);
-    for (const f of [F.relu, F.sigmoid, F.exp, F.neg, F.abs, F.floor, F.ceil, F.tanh]) await expectParity((a) => f(a), [x]);
+    for (const f of [F.relu, F.sigmoid, F.exp, F.neg, F.abs, F.floor, F.ceil, F.tanh, F.softplus]) await expectParity((a) => f(a), [x]);
     const p = positive('x', [2, 3, 4, 5], 2);
     await expectParity((a) => F.log(a), [p]);
     await expectParity((a) => F.sqrt(a), [p]);
@@ -50,6 +50,7 @@ describe('onnx tracer: elementwise and reduction ops match tfjs', function () {
   it('softmax along any axis', async () => {
     const x = inp('x', [2, 3, 4, 5], 10, 3);
     for (const axis of [1, 2, -1]) await expectParity((a) => F.softmax(a, axis), [x]);
+    for (const axis of [1, -1]) await expectParity((a) => F.logSoftmax(a, axis), [x], { atol: 1e-5 });
   });
 
   it('reductions with and without kept dims, and argmax', async () => {

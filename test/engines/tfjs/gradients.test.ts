@@ -89,6 +89,7 @@ describeOnBackends('tfjs gradients: elementwise and reductions', (h) => {
     ['floor', F.floor, () => awayFromIntegers(shape, 1)],
     ['ceil', F.ceil, () => awayFromIntegers(shape, 1)],
     ['tanh', F.tanh, () => x(shape)],
+    ['softplus', F.softplus, () => scaled(shape, 1, 3)],
   ];
   for (const [name, f, input] of unary) {
     it(`unary ${name}`, () => check({ f, inputs: [input()], eps: 1e-3 }));
@@ -128,6 +129,11 @@ describeOnBackends('tfjs gradients: elementwise and reductions', (h) => {
     check({ f: (a) => F.softmax(a, 1), inputs: [x(shape)] });
     check({ f: (a) => F.softmax(a, 3), inputs: [x(shape)] });
     check({ f: (a) => F.softmax(a, -1), inputs: [x([3, 5])] });
+  });
+
+  it('log-softmax over channels and the last axis of a matrix', () => {
+    check({ f: (a) => F.logSoftmax(a, 1), inputs: [x(shape)] });
+    check({ f: (a) => F.logSoftmax(a, -1), inputs: [scaled([3, 5], 1, 3)] });
   });
 
   it('reduce sum and mean, with and without keepDims', () => {

@@ -53,6 +53,7 @@ export const ELEMENTWISE_GRADS: GradDef[] = [
   unary(tf.Log, (x) => tf.reciprocal(f32(x))),
   unary(tf.Sqrt, (y) => tf.div(0.5, y), true),
   unary(tf.Rsqrt, (y) => tf.mul(-0.5, tf.pow(y, 3)), true),
+  unary(tf.Softplus, (x) => tf.sigmoid(f32(x))),
   unary(tf.Tanh, (y) => tf.sub(1, tf.square(y)), true),
   unary(tf.Square, (x) => tf.mul(2, f32(x))),
   unary(tf.Reciprocal, (x) => tf.neg(tf.reciprocal(tf.square(f32(x))))),
