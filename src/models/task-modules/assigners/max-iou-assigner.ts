@@ -10,7 +10,9 @@ export const maxIoUAssignerOptions = z
   .object({
     pos_iou_thr: z.number(),
     /** A number (negatives: 0 <= IoU < thr) or a [lo, hi) range (mmdetection's tuple). */
-    neg_iou_thr: z.union([z.number(), z.tuple([z.number(), z.number()])]),
+    neg_iou_thr: z.union([z.number(), z.tuple([z.number(), z.number()])], {
+      errorMap: () => ({ message: 'expected a number or a [lo, hi] range' }),
+    }),
     min_pos_iou: z.number().default(0),
     gt_max_assign_all: z.boolean().default(true),
     ignore_iof_thr: z.number().default(-1),
