@@ -72,7 +72,7 @@ export class MaxIoUAssigner {
     const best = bestOverlaps(rows, ignored);
     const gtInds = new Int32Array(n).fill(-1);
     this.thresholds(best.maxOverlaps, best.argmax, gtInds);
-    if (this.matchLowQuality) this.lowQualityMatches(rows, ignored, best, gtInds);
+    if (this.matchLowQuality) this.lowQualityMatches(best, gtInds);
     const labels = new Int32Array(n).fill(-1);
     for (let j = 0; j < n; j++) if (gtInds[j] > 0) labels[j] = gt.labels[gtInds[j] - 1];
     return new AssignResult(g, gtInds, best.maxOverlaps, labels);
@@ -88,17 +88,11 @@ export class MaxIoUAssigner {
     }
   }
 
-  private lowQualityMatches(rows: RowSource, ignored: Uint8Array | null, best: Best, gtInds: Int32Array): void {
+  private lowQualityMatches(best: Best, gtInds: Int32Array): void {
     for (let i = 0; i < best.gtMax.length; i++) {
-      const m = best.gtMax[i];
-      if (!(m >= this.minPosIou)) continue;
-      if (!this.gtMaxAssignAll) {
-        gtInds[best.gtArgmax[i]] = i + 1;
-        continue;
-      }
-      // recomputing the row gives bit-identical values, cheaper than keeping the G x N matrix
-      const row = rows.row(i);
-      for (let j = 0; j < row.length; j++) if ((ignored && ignored[j] ? -1 : row[j]) === m) gtInds[j] = i + 1;
+      if (!(best.gtMax[i] >= this.minPosIou)) continue;
+      if (this.gtMaxAssignAll) for (const j of best.gtArgmaxAll[i]) gtInds[j] = i + 1;
+      else gtInds[best.gtArgmaxAll[i][0]] = i + 1;
     }
   }
 
@@ -133,24 +127,30 @@ interface Best {
   /** per prior: max over GTs and the first GT reaching it */
   maxOverlaps: Float32Array;
   argmax: Int32Array;
-  /** per GT: max over priors and the first prior reaching it */
+  /** per GT: max over priors and every prior reaching it, ascending */
   gtMax: Float32Array;
-  gtArgmax: Int32Array;
+  gtArgmaxAll: Int32Array[];
 }
 
-/** torch `max(dim=0)` and `max(dim=1)` of the IoU matrix (ignored priors read as -1), first index on ties. */
+/**
+ * torch `max(dim=0)` and `max(dim=1)` of the IoU matrix (ignored priors read as -1), first
+ * index on ties, in one pass over the rows; each GT also keeps all priors tied at its max
+ * (what gt_max_assign_all needs), so no row is computed twice.
+ */
 function bestOverlaps(rows: RowSource, ignored: Uint8Array | null): Best {
   const g = rows.rows;
   let maxOverlaps: Float32Array | null = null;
   let argmax: Int32Array | null = null;
   const gtMax = new Float32Array(g);
-  const gtArgmax = new Int32Array(g);
+  const gtArgmaxAll: Int32Array[] = [];
+  let ties = new Int32Array(0);
   for (let i = 0; i < g; i++) {
     const row = rows.row(i);
     if (ignored) for (let j = 0; j < row.length; j++) if (ignored[j]) row[j] = -1;
     if (!maxOverlaps || !argmax) {
       maxOverlaps = Float32Array.from(row);
       argmax = new Int32Array(row.length);
+      ties = new Int32Array(row.length);
     } else {
       for (let j = 0; j < row.length; j++) {
         if (row[j] > maxOverlaps[j]) {
@@ -160,17 +160,20 @@ function bestOverlaps(rows: RowSource, ignored: Uint8Array | null): Best {
       }
     }
     let m = row[0];
-    let at = 0;
+    let count = 1;
+    ties[0] = 0;
     for (let j = 1; j < row.length; j++) {
-      if (row[j] > m) {
-        m = row[j];
-        at = j;
+      const v = row[j];
+      if (v > m) {
+        m = v;
+        count = 0;
       }
+      if (v === m) ties[count++] = j;
     }
     gtMax[i] = m;
-    gtArgmax[i] = at;
+    gtArgmaxAll.push(ties.slice(0, count));
   }
-  return { maxOverlaps: maxOverlaps!, argmax: argmax!, gtMax, gtArgmax };
+  return { maxOverlaps: maxOverlaps!, argmax: argmax!, gtMax, gtArgmaxAll };
 }
 
 /** mmdetection's result with no GT (every prior negative) or no priors. */
