@@ -5,7 +5,9 @@ import * as F from '../../../core/ops';
 import type { Tensor } from '../../../core/tensor';
 import type { BuildContext } from '../../../registry/build-context';
 import { TASK_UTILS } from '../../../registry/registries';
-import { axisOffsets, gridShifts, gridValidFlags } from './grid-shifts';
+import { axisOffsets, gridShifts, gridValidFlags, type FeatSize } from './grid-shifts';
+
+export type { FeatSize };
 
 const stride = z.union([z.number().positive(), z.tuple([z.number().positive(), z.number().positive()])]);
 
@@ -27,9 +29,6 @@ export const anchorGeneratorOptions = z
   .strict();
 export type AnchorGeneratorOptions = z.input<typeof anchorGeneratorOptions>;
 type Parsed = z.output<typeof anchorGeneratorOptions>;
-
-/** Feature map size (h, w). */
-export type FeatSize = readonly [number, number];
 
 /**
  * mmdetection's AnchorGenerator (v2.0+ conventions). Per level, one base anchor per (ratio,

@@ -2,6 +2,9 @@ import * as F from '../../../core/ops';
 import type { Tensor } from '../../../core/tensor';
 import { constF32 } from '../coders/box-columns';
 
+/** Feature map size (h, w). */
+export type FeatSize = readonly [number, number];
+
 /** What a column of a grid tensor holds: the cell's x offset, its y offset, or a constant. */
 export type GridColumn = 'x' | 'y' | number;
 

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { Tensor } from '../../../core/tensor';
 import { TASK_UTILS } from '../../../registry/registries';
-import type { FeatSize } from './anchor-generator';
-import { axisOffsets, gridShifts, gridValidFlags, type GridColumn } from './grid-shifts';
+import { axisOffsets, gridShifts, gridValidFlags, type FeatSize, type GridColumn } from './grid-shifts';
 
 const stride = z.union([z.number().positive(), z.tuple([z.number().positive(), z.number().positive()])]);
 
