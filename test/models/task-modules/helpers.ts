@@ -5,21 +5,13 @@ import { TASK_UTILS } from '../../../src/registry/registries';
 import { SilentLogger } from '../../../src/registry/services';
 import '../../../src/components';
 
+export { errorOf } from '../../config/fixture-dir';
+
 const container = createContainer({ logger: new SilentLogger() });
 
 /** Build a task module from its mmdetection config dict, as a head would. */
 export function buildTaskUtil<T>(cfg: Record<string, unknown>, path = 'model.test_util'): T {
   return buildFrom(TASK_UTILS, cfg, container, path) as T;
-}
-
-/** The message of what `fn` throws. */
-export function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
 }
 
 /** Element-wise |a - b| <= atol + rtol * |b|, with the first failing element in the message. */
