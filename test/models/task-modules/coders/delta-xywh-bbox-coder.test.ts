@@ -119,5 +119,9 @@ describe('DeltaXYWHBBoxCoder export', () => {
     const p = hostTensor('float32', [6, 4], boxes(randomBoxes(6, r)));
     await expectParity((a, b) => coder.encode(a, b), [{ name: 'p', value: p }, { name: 'g', value: g }], { atol: 1e-5 });
     await expectParity((a, b) => coder.decode(a, b), [{ name: 'p', value: p }, { name: 'd', value: g }], { atol: 1e-3, rtol: 1e-5 });
+    // a batch of two images, one image shape each, class-specific deltas
+    const rois = hostTensor('float32', [2, 3, 4], boxes(randomBoxes(6, r)));
+    const d2 = hostTensor('float32', [2, 3, 8], Float32Array.from({ length: 48 }, () => r.uniform(-1, 1)));
+    await expectParity((a, b) => coder.decode(a, b, [[30, 40], [20, 25]]), [{ name: 'rois', value: rois }, { name: 'd', value: d2 }], { atol: 1e-4 });
   });
 });
