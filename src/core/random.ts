@@ -1,6 +1,7 @@
 /**
- * Seeded pseudo-random numbers for weight initialisation and tests (xoshiro128**), so a
- * model built twice with the same seed has the same weights on every engine.
+ * Seeded pseudo-random numbers for weight initialisation, training-time sampling and tests
+ * (xoshiro128**), so a model built twice with the same seed has the same weights on every
+ * engine and a training run with the same seed samples the same RoIs.
  */
 export class Random {
   private s: Uint32Array;
@@ -20,6 +21,11 @@ export class Random {
 
   /** Uniform in [0, 1). */
   next(): number {
+    return this.uint32() / 4294967296;
+  }
+
+  /** Uniform 32-bit unsigned integer. */
+  uint32(): number {
     const s = this.s;
     const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
     const t = s[1] << 9;
@@ -29,7 +35,32 @@ export class Random {
     s[0] ^= s[3];
     s[2] ^= t;
     s[3] = rotl(s[3], 11);
-    return result / 4294967296;
+    return result;
+  }
+
+  /** Uniform integer in [0, n) for 1 <= n <= 2^32, without modulo bias (rejection). */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n < 1 || n > 4294967296) throw new Error(`Random.int: n must be an integer in [1, 2^32], got ${n}`);
+    const limit = 4294967296 - (4294967296 % n);
+    let r = this.uint32();
+    while (r >= limit) r = this.uint32();
+    return r % n;
+  }
+
+  /**
+   * `k` distinct elements of `pool`, each k-subset equally likely, in random order (a
+   * partial Fisher-Yates shuffle of a copy; torch.randperm(n)[:k] has the same law).
+   */
+  choose(pool: Int32Array, k: number): Int32Array {
+    if (!Number.isInteger(k) || k < 0 || k > pool.length) throw new Error(`Random.choose: cannot draw ${k} of ${pool.length} elements`);
+    const a = Int32Array.from(pool);
+    for (let i = 0; i < k; i++) {
+      const j = i + this.int(a.length - i);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a.subarray(0, k).slice();
   }
 
   uniform(lo: number, hi: number): number {
