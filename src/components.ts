@@ -14,3 +14,6 @@ import './heads/cls/hrnet-cls-head';
 import './models/topdown-pose-estimator';
 import './models/encoder-decoder';
 import './models/image-classifier';
+import './training/optim/sgd';
+import './training/optim/adam';
+import './training/optim/adamw';
