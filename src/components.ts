@@ -25,3 +25,5 @@ import './training/schedulers/exponential-lr';
 import './training/schedulers/poly-lr';
 import './training/schedulers/cosine-annealing-lr';
 import './training/schedulers/one-cycle-lr';
+import './training/optim/optim-wrapper';
+import './training/optim/amp-optim-wrapper';
