@@ -27,3 +27,5 @@ import './training/schedulers/cosine-annealing-lr';
 import './training/schedulers/one-cycle-lr';
 import './training/optim/optim-wrapper';
 import './training/optim/amp-optim-wrapper';
+import './training/visualization/local-vis-backend';
+import './training/visualization/tensorboard-vis-backend';
