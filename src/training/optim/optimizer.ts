@@ -172,15 +172,32 @@ export abstract class Optimizer {
       const { params: _ignored, ...hyper } = sd.param_groups[i];
       return new ParamGroup(g.params, { ...g.hyper, ...hyper });
     });
-    this.states.clear();
+    const loaded = new Set<Parameter>();
     for (const [i, entries] of sd.state) {
       const p = params[i];
       if (!p) throw new UserError(`optimizer state names parameter ${i}; the optimizer has ${params.length}`);
-      const s = this.stateOf(p);
-      for (const [k, t] of entries) {
-        if (k === 'step') s.step = Number(t.data[0]);
-        else s.tensors.set(k, new Buffer(t.shape, 'float32', Float32Array.from(t.data as ArrayLike<number>)));
+      loaded.add(p);
+      this.loadParamState(this.stateOf(p), entries);
+    }
+    for (const p of this.states.keys()) if (!loaded.has(p)) this.states.delete(p);
+  }
+
+  /**
+   * Take one parameter's saved state. Existing buffers of the same shape take the new values
+   * (their engine copies refresh on next use), so resuming does not leave engine tensors behind.
+   */
+  private loadParamState(s: ParamState, entries: ReadonlyMap<string, HostTensor>): void {
+    s.step = 0;
+    for (const k of [...s.tensors.keys()]) if (!entries.has(k)) s.tensors.delete(k);
+    for (const [k, t] of entries) {
+      if (k === 'step') {
+        s.step = Number(t.data[0]);
+        continue;
       }
+      const data = Float32Array.from(t.data as ArrayLike<number>);
+      const held = s.tensors.get(k);
+      if (held && held.shape.length === t.shape.length && held.shape.every((d, j) => d === t.shape[j])) held.set(data);
+      else s.tensors.set(k, new Buffer(t.shape, 'float32', data));
     }
   }
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../../../src/core/errors';
+import { ConfigError, UserError } from '../../../src/core/errors';
 import { createContainer } from '../../../src/registry/container';
 import { buildFrom } from '../../../src/registry/build-context';
 import { SCHEDULERS } from '../../../src/registry/registries';
@@ -138,6 +138,10 @@ describe('parameter schedulers by hand', () => {
     // (1 + cos(pi / 2)) / 2 of each group's own initial lr
     expect(opt.paramGroups.map((g) => g.num('lr'))).to.deep.equal([0.5, 0.05]);
     expect(opt.paramGroups.map((g) => g.num('initial_lr'))).to.deep.equal([1, 0.1]);
+  });
+
+  it("resuming at last_step without a state dict needs each group's initial_lr (mmengine's KeyError, as one line)", () => {
+    expect(() => new LinearLR({ optimizer: optimizerAt(1), last_step: 3 })).to.throw(UserError, /param group 0 has no 'initial_lr'/);
   });
 
   it('state round trip: a scheduler restored from stateDict() continues where the first stopped', () => {
