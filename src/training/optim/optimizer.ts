@@ -3,6 +3,7 @@ import { hostTensor, type HostTensor } from '../../core/host-tensor';
 import { Buffer, type Parameter } from '../../core/parameter';
 import type { Tensor } from '../../core/tensor';
 import { UserError } from '../../core/errors';
+import type { OptimizerState } from '../../io/training-checkpoint';
 
 /** A value a param group holds: lr, momentum, betas, nesterov, initial_lr, a custom key's extras, ... */
 export type HyperValue = number | boolean | string | null | readonly number[];
@@ -43,11 +44,8 @@ export interface ParamState {
   step: number;
 }
 
-/** PyTorch's `optimizer.state_dict()` with host tensors: state keyed by parameter index. */
-export interface OptimizerStateDict {
-  state: Map<number, Map<string, HostTensor>>;
-  param_groups: Array<Hyper & { params: number[] }>;
-}
+/** PyTorch's `optimizer.state_dict()` with host tensors (the layout checkpoints hold). */
+export type OptimizerStateDict = OptimizerState;
 
 /**
  * Base of the optimizers (PyTorch's torch.optim.Optimizer). Hyper-parameters come from the
@@ -168,10 +166,7 @@ export abstract class Optimizer {
       }
     });
     const params = this.indexed();
-    this.groups = this.groups.map((g, i) => {
-      const { params: _ignored, ...hyper } = sd.param_groups[i];
-      return new ParamGroup(g.params, { ...g.hyper, ...hyper });
-    });
+    this.groups = this.groups.map((g, i) => new ParamGroup(g.params, { ...g.hyper, ...savedHyper(sd.param_groups[i], i) }));
     const loaded = new Set<Parameter>();
     for (const [i, entries] of sd.state) {
       const p = params[i];
@@ -205,4 +200,16 @@ export abstract class Optimizer {
   protected get savesStep(): boolean {
     return false;
   }
+}
+
+/** A saved param group's hyper-parameters, each checked to be a plain value. */
+function savedHyper(group: Record<string, unknown>, i: number): Hyper {
+  const out: Hyper = {};
+  for (const [k, v] of Object.entries(group)) {
+    if (k === 'params') continue;
+    const plain = v === null || ['number', 'boolean', 'string'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
+    if (!plain) throw new UserError(`optimizer state: param group ${i} holds '${k}' = ${JSON.stringify(v)}, not a number, flag, text or list of numbers`);
+    out[k] = v as HyperValue;
+  }
+  return out;
 }

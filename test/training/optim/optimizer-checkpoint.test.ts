@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Parameter } from '../../../src/core/parameter';
 import { readTrainingCheckpoint, saveTrainingCheckpoint } from '../../../src/io/training-checkpoint';
 import { Adam } from '../../../src/training/optim/adam';
-import type { Optimizer, OptimizerStateDict } from '../../../src/training/optim/optimizer';
+import type { Optimizer } from '../../../src/training/optim/optimizer';
 import { SGD } from '../../../src/training/optim/sgd';
 import { REPO_ROOT } from '../../fixture-root';
 import { describeOnBackends } from '../../core/helpers/backends';
@@ -38,7 +38,7 @@ describeOnBackends('optimizer state through checkpoint files', (h) => {
     const q = new Parameter([2], 'float32', true, Float32Array.from(back.stateDict.get('w')!.data as Float32Array));
     const resumed = make();
     resumed.setParamGroups([{ params: [{ name: 'w', param: q }] }]);
-    resumed.loadStateDict(back.optimizer as OptimizerStateDict);
+    resumed.loadStateDict(back.optimizer!);
     run(resumed, q, grads.slice(3));
     expect(Array.from(h.run(() => h.read(h.engine.parameter(q))).data as Float32Array)).to.deep.equal(Array.from(h.run(() => h.read(h.engine.parameter(straightP))).data as Float32Array));
   }
@@ -57,7 +57,7 @@ describeOnBackends('optimizer state through checkpoint files', (h) => {
     const params = names.map((n) => new Parameter(ckpt.stateDict.get(n)!.shape, 'float32', true, Float32Array.from(ckpt.stateDict.get(n)!.data as Float32Array)));
     const opt = new SGD({ lr: 1 });
     opt.setParamGroups([{ params: names.map((name, i) => ({ name, param: params[i] })) }]);
-    opt.loadStateDict(ckpt.optimizer as OptimizerStateDict);
+    opt.loadStateDict(ckpt.optimizer!);
     const g = opt.paramGroups[0];
     expect(g.num('lr')).to.be.closeTo(0.02 * 0.75, 1e-12); // LinearLR 0.5 -> 1 over 4 steps, after 2
     expect(g.hyper).to.include({ momentum: 0.9, weight_decay: 0.0001, initial_lr: 0.02, nesterov: false });
