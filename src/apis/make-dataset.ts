@@ -26,7 +26,7 @@ export interface MakeSyntheticOptions {
 }
 
 /** COCO's compressed RLE through the mask API the evaluation uses, so what is written is what COCOeval reads. */
-const cocoRle: MaskEncoder = (mask) => rleToCoco(encodeMask(mask.data, mask.height, mask.width, 'row-major'));
+export const cocoRle: MaskEncoder = (mask) => rleToCoco(encodeMask(mask.data, mask.height, mask.width, 'row-major'));
 
 /** The generator of a task, with its defaults (size, counts). */
 export function syntheticTask(task: SyntheticTaskName): SyntheticTask<unknown> {
