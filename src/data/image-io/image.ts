@@ -22,13 +22,9 @@ export type ChannelOrder = 'bgr' | 'rgb';
  */
 export type ColorType = 'color' | 'grayscale' | 'unchanged';
 
+/** The accepted values, for option schemas (LoadImageFromFile). */
 export const CHANNEL_ORDERS: readonly ChannelOrder[] = ['bgr', 'rgb'];
 export const COLOR_TYPES: readonly ColorType[] = ['color', 'grayscale', 'unchanged'];
-
-/** An 8-bit HWC image of the given size, zero-filled. */
-export function blankImage(height: number, width: number, channels: number, order: HwcImage['order']): HwcImage & { data: Uint8Array } {
-  return { data: new Uint8Array(height * width * channels), height, width, channels, order };
-}
 
 /** The same pixels with red and blue swapped (BGR <-> RGB); gray images are returned as they are. */
 export function swapRedBlue<T extends HwcImage>(img: T): T {

@@ -56,8 +56,8 @@ const IN_FLIGHT = 6;
  * killed run never leaves a torn file, and a folder whose manifest says `complete` holds the
  * whole set. A run over a complete set with the same options (and generator version) is a
  * no-op; over an incomplete or different one it clears what that set wrote and starts again.
- * Image `i` of a split is drawn from its own stream of the seed, so the same options give
- * byte-identical files.
+ * Image `i` of a split is drawn from its own stream of the seed (named by task, split and
+ * index), so the same options give byte-identical files.
  */
 export async function writeSyntheticDataset<R>(task: SyntheticTask<R>, opts: WriteOptions): Promise<WriteResult> {
   const [height, width] = opts.size;
@@ -74,6 +74,8 @@ export async function writeSyntheticDataset<R>(task: SyntheticTask<R>, opts: Wri
 
   const annotationFiles: string[] = [];
   let images = 0;
+  // each task its own streams, so that det and pose sets of one seed do not share backgrounds
+  const taskKey = fnv1a(task.name);
   for (const [splitIndex, split] of SPLITS.entries()) {
     const n = opts.counts[split];
     const bar = opts.progress?.start(`${task.name} ${split}`, n);
@@ -82,7 +84,7 @@ export async function writeSyntheticDataset<R>(task: SyntheticTask<R>, opts: Wri
     const made = new Set<string>();
     try {
       for (let i = 0; i < n; i++) {
-        const { files, record } = task.sample(Random.derive(opts.seed, splitIndex, i), split, i, height, width);
+        const { files, record } = task.sample(Random.derive(opts.seed, taskKey, splitIndex, i), split, i, height, width);
         records.push(record);
         for (const f of files) {
           const dir = dirname(join(opts.out, f.path));
@@ -109,6 +111,13 @@ export async function writeSyntheticDataset<R>(task: SyntheticTask<R>, opts: Wri
   }
   await writeJson(join(opts.out, MANIFEST), { ...params, complete: true });
   return { out: opts.out, upToDate: false, images, annotationFiles };
+}
+
+/** FNV-1a hash of a string (32-bit). */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }
 
 async function writeImages(root: string, files: SyntheticSample<unknown>['files']): Promise<void> {
