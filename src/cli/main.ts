@@ -7,13 +7,14 @@ import * as list from './commands/list';
 import * as printConfig from './commands/print-config';
 import * as forward from './commands/forward';
 import * as exportCmd from './commands/export';
+import * as evalCoco from './commands/eval-coco';
 
 /** A command is one file in commands/ exporting `register(program)`; list it here to ship it. */
 interface CommandModule {
   register(program: Command): void;
 }
 
-export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd];
+export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, evalCoco];
 
 const EXAMPLES = `
 Examples:

@@ -61,9 +61,10 @@ export class CocoEval {
       const k = key % numCats;
       const order = argsortDescending(cell.dts.map((d) => d.score));
       const dts = order.slice(0, maxDet).map((j) => cell.dts[j]);
+      const scores = dts.map((d) => d.score);
       const ious = computeIou(cell.gts, dts, p);
       for (let a = 0; a < A; a++) {
-        out[(k * A + a) * I + i] = evaluateImage(cell.gts, dts, ious, p.areaRng[a], maxDet, p.iouThrs);
+        out[(k * A + a) * I + i] = evaluateImage(cell.gts, dts, scores, ious, p.areaRng[a], p.iouThrs);
       }
     }
     return out;
