@@ -6,7 +6,7 @@ import { ConfigError, FileError, UserError } from '../../core/errors';
 import { METRICS } from '../../registry/registries';
 import type { BuildContext } from '../../registry/build-context';
 import { CocoEval, CocoGroundTruth, formatFixed3, loadCocoResults, type CocoResult } from '../coco';
-import { linspace } from '../coco/numeric';
+import { linspace, npMean } from '../coco/numeric';
 import { rleToCoco, type CocoRle, type Rle } from '../mask';
 import { BaseMetric, baseMetricOptions } from './base-metric';
 import type { DetMetricSample } from './det-metric-sample';
@@ -164,21 +164,19 @@ export class CocoMetric extends BaseMetric<DetMetricSample, DetResult> {
   private classwise(metric: string, acc: ReturnType<CocoEval['run']>['accumulated'], catIds: readonly number[], gt: CocoGroundTruth): Record<string, number> {
     const { T, R, K, A, M } = acc.shape;
     const out: Record<string, number> = {};
-    // mmdetection indexes the precision by position in its cat_ids list
-    catIds.forEach((catId, idx) => {
-      if (idx >= K) return;
-      let sum = 0;
-      let n = 0;
+    // COCOeval sorts its catIds; mmdetection indexes by its own (file-order) list, which names
+    // the wrong class when a file's categories are not sorted by id: here the id decides
+    const sorted = [...catIds].sort((a, b) => a - b);
+    for (const catId of catIds) {
+      const idx = sorted.indexOf(catId);
+      const vals: number[] = [];
       for (let t = 0; t < T; t++)
         for (let r = 0; r < R; r++) {
           const v = acc.precision[(((t * R + r) * K + idx) * A + 0) * M + (M - 1)];
-          if (v > -1) {
-            sum += v;
-            n++;
-          }
+          if (v > -1) vals.push(v);
         }
-      out[`${metric}_${gt.categories.get(catId)!.name}_precision`] = pyRound3(n ? sum / n : NaN);
-    });
+      out[`${metric}_${gt.categories.get(catId)!.name}_precision`] = pyRound3(vals.length ? npMean(vals) : NaN);
+    }
     return out;
   }
 }
