@@ -1,6 +1,6 @@
 import { UserError } from '../core/errors';
 import { evaluateCoco, IOU_TYPES, type CocoEvalResult, type IouType } from '../evaluation/coco';
-import { readJsonFile } from './read-json-file';
+import { readJsonFile } from '../evaluation/coco/read-json-file';
 
 export interface EvalCocoOptions {
   gt: string;

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, FileError } from '../../core/errors';
+import { ConfigError } from '../../core/errors';
 import { METRICS } from '../../registry/registries';
 import type { BuildContext } from '../../registry/build-context';
 import { CocoEval, CocoGroundTruth, loadCocoResults, type CocoResult } from '../coco';
@@ -143,18 +143,10 @@ export class CocoKeypointMetric extends BaseMetric<PoseMetricSample, Instance[]>
   }
 
   private groundTruth(): CocoGroundTruth {
-    if (!this.gt) {
-      const file = this.opts.ann_file!;
-      let json: unknown;
-      try {
-        json = JSON.parse(readFileSync(file, 'utf8'));
-      } catch (e) {
-        throw new FileError(file, `cannot read the annotation file: ${(e as Error).message}`);
-      }
-      this.gt = new CocoGroundTruth(json as never, file);
-    }
+    this.gt ??= CocoGroundTruth.fromFile(this.opts.ann_file!);
     return this.gt;
   }
+
 }
 
 /** xtcocotools with use_area=False: OKS scales by 0.53 of the GT box area instead of `area`. */

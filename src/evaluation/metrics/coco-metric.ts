@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, FileError, UserError } from '../../core/errors';
+import { ConfigError, UserError } from '../../core/errors';
 import { METRICS } from '../../registry/registries';
 import type { BuildContext } from '../../registry/build-context';
 import { CocoEval, CocoGroundTruth, formatFixed3, loadCocoResults, type CocoResult } from '../coco';
@@ -83,18 +83,10 @@ export class CocoMetric extends BaseMetric<DetMetricSample, DetResult> {
   }
 
   private groundTruth(): CocoGroundTruth {
-    if (!this.gt) {
-      const file = this.opts.ann_file!;
-      let json: unknown;
-      try {
-        json = JSON.parse(readFileSync(file, 'utf8'));
-      } catch (e) {
-        throw new FileError(file, `cannot read the annotation file: ${(e as Error).message}`);
-      }
-      this.gt = new CocoGroundTruth(json as never, file);
-    }
+    this.gt ??= CocoGroundTruth.fromFile(this.opts.ann_file!);
     return this.gt;
   }
+
 
   process(_dataBatch: unknown, dataSamples: readonly DetMetricSample[]): void {
     for (const s of dataSamples) {

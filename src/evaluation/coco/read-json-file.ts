@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { FileError } from '../core/errors';
-import { locateJsonError } from '../config/json-error';
+import { FileError } from '../../core/errors';
+import { locateJsonError } from '../../config/json-error';
 
 /** Parse a JSON file; a missing file or invalid JSON is one FileError naming the file (and line). */
 export function readJsonFile(path: string): unknown {
