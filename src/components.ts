@@ -14,3 +14,7 @@ import './heads/cls/hrnet-cls-head';
 import './models/topdown-pose-estimator';
 import './models/encoder-decoder';
 import './models/image-classifier';
+import './evaluation/metrics/coco-metric';
+import './evaluation/metrics/coco-keypoint-metric';
+import './evaluation/metrics/iou-metric';
+import './evaluation/metrics/accuracy';

@@ -1,5 +1,6 @@
 import { argsortDescending, EPS } from './numeric';
-import type { EvalImage } from './evaluate-image';
+import type { CategoryTable } from './category-table';
+import { FP, TP } from './evaluate-image';
 import type { CocoEvalParams } from './params';
 
 /** COCOeval's `eval`: precision T×R×K×A×M, recall T×K×A×M, scores T×R×K×A×M (row-major, -1 = absent). */
@@ -10,106 +11,63 @@ export interface Accumulated {
   scores: Float64Array;
 }
 
-/** Per category k, area a, image i: `evalImgs[(k * A + a) * I + i]`, as COCOeval orders them. */
-export type EvalImages = readonly (EvalImage | null)[];
+/** Empty accumulation tables (-1 everywhere) for the params. */
+export function emptyAccumulated(p: CocoEvalParams): Accumulated {
+  const [T, R, K, A, M] = [p.iouThrs.length, p.recThrs.length, p.catIds.length, p.areaRng.length, p.maxDets.length];
+  return {
+    shape: { T, R, K, A, M },
+    precision: new Float64Array(T * R * K * A * M).fill(-1),
+    recall: new Float64Array(T * K * A * M).fill(-1),
+    scores: new Float64Array(T * R * K * A * M).fill(-1),
+  };
+}
 
 /**
- * COCOeval.accumulate: per category, area range and maxDets, the kept detections of all images
- * (image-id order, then score order inside each) are stable-sorted by score; cumulative TP/FP
- * give recall and precision (made monotone from the right), read at the recall thresholds.
+ * COCOeval.accumulate for category k: the detections of all images stable-sorted by score
+ * (ties keep image-id order, then score order inside the image); per area range and maxDets
+ * (a smaller maxDets leaves out the detections ranked past it in their image), cumulative
+ * TP/FP give recall and precision, made monotone from the right and read at the recall
+ * thresholds (first index reaching each; past the last recall, 0).
  */
-export function accumulate(evalImgs: EvalImages, p: CocoEvalParams): Accumulated {
-  const T = p.iouThrs.length;
-  const R = p.recThrs.length;
-  const K = p.catIds.length;
-  const A = p.areaRng.length;
-  const M = p.maxDets.length;
-  const I = p.imgIds.length;
-  const precision = new Float64Array(T * R * K * A * M).fill(-1);
-  const recall = new Float64Array(T * K * A * M).fill(-1);
-  const scores = new Float64Array(T * R * K * A * M).fill(-1);
-  for (let k = 0; k < K; k++) {
-    for (let a = 0; a < A; a++) {
-      const E: EvalImage[] = [];
-      for (let i = 0; i < I; i++) {
-        const e = evalImgs[(k * A + a) * I + i];
-        if (e) E.push(e);
-      }
-      if (E.length === 0) continue;
-      let npig = 0;
-      for (const e of E) for (const v of e.gtIgnore) if (v === 0) npig++;
-      if (npig === 0) continue;
-      for (let m = 0; m < M; m++) {
-        const curve = precisionCurve(E, p.maxDets[m], T, npig);
-        for (let t = 0; t < T; t++) {
-          const { rc, pr, sortedScores } = curve[t];
-          const nd = rc.length;
-          recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1] : 0;
-          // first index whose recall reaches each threshold (numpy searchsorted, side='left')
-          let idx = 0;
-          for (let r = 0; r < R; r++) {
-            while (idx < nd && rc[idx] < p.recThrs[r]) idx++;
-            if (idx >= nd) {
-              for (let rr = r; rr < R; rr++) {
-                precision[(((t * R + rr) * K + k) * A + a) * M + m] = 0;
-                scores[(((t * R + rr) * K + k) * A + a) * M + m] = 0;
-              }
-              break;
-            }
-            precision[(((t * R + r) * K + k) * A + a) * M + m] = pr[idx];
-            scores[(((t * R + r) * K + k) * A + a) * M + m] = sortedScores[idx];
-          }
+export function accumulateCategory(table: CategoryTable, k: number, p: CocoEvalParams, acc: Accumulated): void {
+  const { T, R, K, A, M } = acc.shape;
+  if (!table.any) return;
+  const n = table.n;
+  const order = argsortDescending(table.scores);
+  const rc = new Float64Array(n);
+  const pr = new Float64Array(n);
+  const kept = new Int32Array(n);
+  for (let a = 0; a < A; a++) {
+    const npig = table.counted[a];
+    if (npig === 0) continue;
+    for (let m = 0; m < M; m++) {
+      let nd = 0;
+      for (const q of order) if (table.rank[q] < p.maxDets[m]) kept[nd++] = q;
+      for (let t = 0; t < T; t++) {
+        precisionCurve(table.outcome, (a * T + t) * n, kept, nd, npig, rc, pr);
+        acc.recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1] : 0;
+        let j = 0;
+        for (let r = 0; r < R; r++) {
+          while (j < nd && rc[j] < p.recThrs[r]) j++;
+          const at = (((t * R + r) * K + k) * A + a) * M + m;
+          acc.precision[at] = j < nd ? pr[j] : 0;
+          acc.scores[at] = j < nd ? table.scores[kept[j]] : 0;
         }
       }
     }
   }
-  return { shape: { T, R, K, A, M }, precision, recall, scores };
 }
 
-interface Curve {
-  rc: Float64Array;
-  pr: Float64Array;
-  sortedScores: Float64Array;
-}
-
-function precisionCurve(E: readonly EvalImage[], maxDet: number, T: number, npig: number): Curve[] {
-  let n = 0;
-  for (const e of E) n += Math.min(e.dtScores.length, maxDet);
-  const allScores = new Float64Array(n);
-  const owner = new Int32Array(n);
-  const local = new Int32Array(n);
-  let p = 0;
-  E.forEach((e, j) => {
-    const take = Math.min(e.dtScores.length, maxDet);
-    for (let d = 0; d < take; d++, p++) {
-      allScores[p] = e.dtScores[d];
-      owner[p] = j;
-      local[p] = d;
-    }
-  });
-  const inds = argsortDescending(allScores);
-  const sortedScores = Float64Array.from(inds, (q) => allScores[q]);
-  const curves: Curve[] = [];
-  for (let t = 0; t < T; t++) {
-    const rc = new Float64Array(n);
-    const pr = new Float64Array(n);
-    let tp = 0;
-    let fp = 0;
-    let w = 0;
-    for (const q of inds) {
-      const e = E[owner[q]];
-      const D = e.dtScores.length;
-      const at = t * D + local[q];
-      if (!e.dtIgnore[at]) {
-        if (e.dtMatches[at] !== 0) tp++;
-        else fp++;
-      }
-      rc[w] = tp / npig;
-      pr[w] = tp / (fp + tp + EPS);
-      w++;
-    }
-    for (let i = n - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
-    curves.push({ rc, pr, sortedScores });
+/** Recall and (right-monotone) precision after each of the `nd` detections in `kept` order. */
+function precisionCurve(outcome: Uint8Array, base: number, kept: Int32Array, nd: number, npig: number, rc: Float64Array, pr: Float64Array): void {
+  let tp = 0;
+  let fp = 0;
+  for (let j = 0; j < nd; j++) {
+    const o = outcome[base + kept[j]];
+    if (o === TP) tp++;
+    else if (o === FP) fp++;
+    rc[j] = tp / npig;
+    pr[j] = tp / (fp + tp + EPS);
   }
-  return curves;
+  for (let j = nd - 1; j > 0; j--) if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
 }

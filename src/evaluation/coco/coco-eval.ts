@@ -1,13 +1,11 @@
 import { ConfigError } from '../../core/errors';
-import { accumulate, type Accumulated } from './accumulate';
+import { accumulateCategory, emptyAccumulated, type Accumulated } from './accumulate';
 import { CocoGroundTruth } from './coco-ground-truth';
 import { loadCocoResults } from './coco-results';
 import type { CocoDetection } from './coco-types';
-import { computeIou } from './compute-iou';
-import { evaluateImage, type EvalImage } from './evaluate-image';
-import { argsortDescending } from './numeric';
+import { evaluateCategory } from './category-table';
 import { defaultParams, type CocoEvalParams, type IouType } from './params';
-import { prepare } from './prepare';
+import { prepare, type Cell } from './prepare';
 import { DET_STAT_NAMES, formatSummary, KPT_STAT_NAMES, summarize, type SummaryEntry } from './summarize';
 
 export interface CocoEvalResult {
@@ -48,30 +46,26 @@ export class CocoEval {
     this.params = p;
   }
 
-  /** Per-image records in COCOeval's `evalImgs` order (category, area range, image). */
-  evaluate(): (EvalImage | null)[] {
+  /**
+   * COCOeval's evaluate and accumulate, one category at a time: a category's matching
+   * outcomes are accumulated and dropped before the next, so memory stays that of one category.
+   */
+  accumulate(): Accumulated {
     const p = this.params;
     const { cells, numCats } = prepare(this.gt, this.dts, p);
-    const maxDet = p.maxDets[p.maxDets.length - 1];
-    const I = p.imgIds.length;
-    const A = p.areaRng.length;
-    const out: (EvalImage | null)[] = new Array(numCats * A * I).fill(null);
-    for (const [key, cell] of cells) {
-      const i = Math.floor(key / numCats);
-      const k = key % numCats;
-      const order = argsortDescending(cell.dts.map((d) => d.score));
-      const dts = order.slice(0, maxDet).map((j) => cell.dts[j]);
-      const ious = computeIou(cell.gts, dts, p);
-      for (let a = 0; a < A; a++) {
-        out[(k * A + a) * I + i] = evaluateImage(cell.gts, dts, ious, p.areaRng[a], maxDet, p.iouThrs);
-      }
+    const byCategory: { i: number; cell: Cell }[][] = Array.from({ length: numCats }, () => []);
+    for (const [key, cell] of cells) byCategory[key % numCats].push({ i: Math.floor(key / numCats), cell });
+    const acc = emptyAccumulated(p);
+    for (let k = 0; k < numCats; k++) {
+      const cellsOfK = byCategory[k].sort((x, y) => x.i - y.i);
+      accumulateCategory(evaluateCategory(cellsOfK, p), k, p, acc);
     }
-    return out;
+    return acc;
   }
 
   /** evaluate, accumulate and summarize. */
   run(): CocoEvalResult {
-    const accumulated = accumulate(this.evaluate(), this.params);
+    const accumulated = this.accumulate();
     const summary = summarize(accumulated, this.params);
     const names = this.params.iouType === 'keypoints' ? KPT_STAT_NAMES : DET_STAT_NAMES;
     const stats = summary.map((s) => s.value);

@@ -1,4 +1,5 @@
 import { FileError } from '../../core/errors';
+import { readJsonFile } from './read-json-file';
 import type { CocoAnnotation, CocoCategory, CocoDatasetJson, CocoImage } from './coco-types';
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -57,6 +58,11 @@ export class CocoGroundTruth {
       return { ...a, iscrowd: a.iscrowd ? 1 : 0 };
     });
     this.imageIds = dataset.images.map((img) => img.id);
+  }
+
+  /** A COCO annotation file, read and validated. */
+  static fromFile(file: string): CocoGroundTruth {
+    return new CocoGroundTruth(readJsonFile(file) as CocoDatasetJson, file);
   }
 
   /** Category ids sorted ascending (pycocotools' default `catIds`). */

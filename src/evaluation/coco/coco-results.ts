@@ -23,26 +23,25 @@ export function loadCocoResults(gt: CocoGroundTruth, records: unknown, iouType: 
 }
 
 function toDetection(a: CocoResult, id: number, kind: IouType, rle: Rle | undefined, source: string): CocoDetection {
-  const base = { id, image_id: a.image_id, category_id: a.category_id, score: a.score };
+  const { image_id, category_id, score } = a;
   if (kind === 'bbox') {
     const bb = a.bbox;
     if (!bb) throw new FileError(source, `record ${id - 1}: bbox missing (the first record has one, so all need one)`);
-    const [x1, y1, x2, y2] = [bb[0], bb[1], bb[0] + bb[2], bb[1] + bb[3]];
-    const segmentation = a.segmentation ?? [[x1, y1, x1, y2, x2, y2, x2, y1]];
-    return { ...base, bbox: bb, area: bb[2] * bb[3], segmentation, rle, keypoints: a.keypoints };
+    // without a segmentation, segm evaluation rasterises the box (see boxPolygon)
+    return { id, image_id, category_id, score, bbox: bb, area: bb[2] * bb[3], segmentation: a.segmentation, rle, keypoints: a.keypoints };
   }
   if (kind === 'segm') {
     if (!a.segmentation || !rle) {
       throw new FileError(source, `record ${id - 1}: segmentation missing (the first record has one, so all need one)`);
     }
-    return { ...base, area: rleArea(rle), bbox: a.bbox ?? rleToBbox(rle), segmentation: a.segmentation, rle };
+    return { id, image_id, category_id, score, area: rleArea(rle), bbox: a.bbox ?? rleToBbox(rle), segmentation: a.segmentation, rle };
   }
   const kp = a.keypoints;
   if (!kp) throw new FileError(source, `record ${id - 1}: keypoints missing (the first record has them, so all need them)`);
   const xs = kp.filter((_, j) => j % 3 === 0);
   const ys = kp.filter((_, j) => j % 3 === 1);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  return { ...base, area: (x1 - x0) * (y1 - y0), bbox: [x0, y0, x1 - x0, y1 - y0], keypoints: kp };
+  return { id, image_id, category_id, score, area: (x1 - x0) * (y1 - y0), bbox: [x0, y0, x1 - x0, y1 - y0], keypoints: kp };
 }
 
 /** Throws on a record evaluation cannot use; returns its mask when it has one. */
@@ -67,8 +66,11 @@ function checkRecord(gt: CocoGroundTruth, r: unknown, i: number, iouType: IouTyp
       throw fail('keypoints', 'expected [x1, y1, s1, x2, y2, s2, ...]');
     }
   }
-  const needs = iouType === 'bbox' ? 'bbox' : iouType === 'segm' ? 'segmentation' : 'keypoints';
-  if (rec[needs] === undefined) throw fail(needs, `missing (needed for iou type ${iouType})`);
+  // as loadRes: a box stands in for a mask (its rectangle) and a mask for a box (its extent)
+  if (iouType === 'keypoints' && rec.keypoints === undefined) throw fail('keypoints', 'missing (needed for iou type keypoints)');
+  if (iouType !== 'keypoints' && rec.bbox === undefined && rec.segmentation === undefined) {
+    throw fail('', `has neither bbox nor segmentation (needed for iou type ${iouType})`);
+  }
   return rle;
 }
 
@@ -82,4 +84,10 @@ function checkRle(segm: unknown, fail: (field: string, detail: string) => Error)
   } catch (e) {
     throw fail('segmentation.counts', (e as Error).message);
   }
+}
+
+/** The polygon loadRes gives a box result that has no segmentation: `[[x1, y1, x1, y2, x2, y2, x2, y1]]`. */
+export function boxPolygon(bb: readonly number[]): number[][] {
+  const [x1, y1, x2, y2] = [bb[0], bb[1], bb[0] + bb[2], bb[1] + bb[3]];
+  return [[x1, y1, x1, y2, x2, y2, x2, y1]];
 }

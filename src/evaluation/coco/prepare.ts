@@ -1,6 +1,7 @@
 import { FileError } from '../../core/errors';
 import { segmentationToRle, type Rle } from '../mask';
 import type { CocoGroundTruth } from './coco-ground-truth';
+import { boxPolygon } from './coco-results';
 import type { CocoDetection } from './coco-types';
 import type { CocoEvalParams } from './params';
 
@@ -75,12 +76,13 @@ export function prepare(gt: CocoGroundTruth, dts: readonly CocoDetection[], p: C
   for (const d of dts) {
     const c = cell(d.image_id, d.category_id);
     if (!c) continue;
-    let rle: Rle | undefined;
-    if (segm) {
+    if (segm && !d.rle) {
       const img = gt.images.get(d.image_id)!;
-      rle = d.rle ?? segmentationToRle(d.segmentation!, img.height, img.width);
+      const rle = segmentationToRle(d.segmentation ?? boxPolygon(d.bbox), img.height, img.width);
+      c.dts.push({ id: d.id, score: d.score, area: d.area, bbox: d.bbox, rle, keypoints: d.keypoints });
+    } else {
+      c.dts.push(d); // a detection has every field matching reads
     }
-    c.dts.push({ id: d.id, score: d.score, area: d.area, bbox: d.bbox, rle, keypoints: d.keypoints });
   }
   return { cells, numCats };
 }
