@@ -34,6 +34,15 @@ describe('hrdet make-dataset synthetic', function () {
     expect(readFileSync(join(dir, 'data', 'synthetic-cls', 'meta', 'train.txt'), 'utf8').split('\n')).to.have.length(7);
   });
 
+  it('writes label maps that hrdet eval-seg reads (a set scored against itself: every class IoU 1)', () => {
+    const made = hrdet(['make-dataset', 'synthetic', '--task', 'seg', '--out', 'seg', '--train', '0', '--val', '8', '--size', '96x96'], { cwd: dir });
+    expect(made.code, made.stderr).to.equal(0);
+    const r = hrdet(['eval-seg', '--gt', 'seg/ann_dir/val', '--pred', 'seg/ann_dir/val', '--num-classes', '7', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).to.equal(0);
+    const m = JSON.parse(r.stdout);
+    expect([m.aAcc, m.mIoU]).to.deep.equal([1, 1]);
+  });
+
   it('a killed run leaves only complete files, marked incomplete, and the next run replaces them', async () => {
     const out = join(dir, 'killed');
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'hrdet.js'), 'make-dataset', 'synthetic', '--task', 'det', '--out', out, '--train', '2000', '--val', '10'], { stdio: 'ignore' });
