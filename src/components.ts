@@ -49,3 +49,7 @@ import './training/optim/optim-wrapper';
 import './training/optim/amp-optim-wrapper';
 import './training/visualization/local-vis-backend';
 import './training/visualization/tensorboard-vis-backend';
+import './evaluation/metrics/coco-metric';
+import './evaluation/metrics/coco-keypoint-metric';
+import './evaluation/metrics/iou-metric';
+import './evaluation/metrics/accuracy';

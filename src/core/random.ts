@@ -67,6 +67,31 @@ export class Random {
     return lo + (hi - lo) * this.next();
   }
 
+  /** Integer in [lo, hi], both ends included. */
+  between(lo: number, hi: number): number {
+    return lo + Math.floor((hi - lo + 1) * this.next());
+  }
+
+  /** True with probability p. */
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** One element of a non-empty list, uniformly. */
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(items.length * this.next())];
+  }
+
+  /**
+   * An independent stream named by `keys` under `seed` (e.g. seed, split, image index): the
+   * same names always give the same stream, whatever else was drawn before or elsewhere.
+   */
+  static derive(seed: number, ...keys: number[]): Random {
+    let h = mix32(seed >>> 0);
+    for (const k of keys) h = mix32((h ^ (k >>> 0)) + 0x9e3779b9);
+    return new Random(h);
+  }
+
   /** Standard normal (Box-Muller). */
   normal(mean = 0, std = 1): number {
     let u = this.next();
@@ -98,6 +123,14 @@ export class Random {
   normalArray(n: number, mean = 0, std = 1): Float32Array {
     return this.fillNormal(new Float32Array(n), mean, std);
   }
+}
+
+/** murmur3's 32-bit finaliser: every input bit reaches every output bit. */
+function mix32(x: number): number {
+  let h = x >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 function rotl(x: number, k: number): number {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Module } from '../../core/module';
-import { Conv2d } from '../../core/nn/conv2d';
+import { Conv2d } from '../../nn/conv2d';
 import type { Hyper, NamedParameter } from './optimizer';
 
 const customKey = z.object({ lr_mult: z.number().optional(), decay_mult: z.number().optional() }).catchall(z.union([z.number(), z.boolean()]));

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { ConfigError } from '../../../src/core/errors';
 import { Module } from '../../../src/core/module';
-import { BatchNorm2d } from '../../../src/core/nn/batch-norm2d';
-import { Conv2d } from '../../../src/core/nn/conv2d';
-import { Linear } from '../../../src/core/nn/linear';
+import { BatchNorm2d } from '../../../src/nn/batch-norm2d';
+import { Conv2d } from '../../../src/nn/conv2d';
+import { Linear } from '../../../src/nn/linear';
 import { Parameter } from '../../../src/core/parameter';
 import { createContainer } from '../../../src/registry/container';
 import { buildOptimWrapper } from '../../../src/training/optim/build-optim-wrapper';
