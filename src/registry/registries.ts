@@ -12,6 +12,8 @@ export const HEADS = new Registry<Module>('head');
 export const LOSSES = new Registry<Module>('loss');
 export const TASK_UTILS = new Registry<unknown>('task util');
 export const KEYPOINT_CODECS = new Registry<unknown>('keypoint codec');
+/** Layer initialisers of init_cfg (`(weight, key) => void`). */
+export const WEIGHT_INITIALIZERS = new Registry<(w: import('../core/parameter').Parameter, key: string) => void>('weight initialiser');
 export const DATASETS = new Registry<unknown>('dataset');
 export const TRANSFORMS = new Registry<unknown>('transform');
 export const METRICS = new Registry<unknown>('metric');
@@ -28,6 +30,7 @@ export const REGISTRIES: Record<string, Registry<unknown>> = {
   losses: LOSSES,
   task_utils: TASK_UTILS,
   keypoint_codecs: KEYPOINT_CODECS,
+  weight_initializers: WEIGHT_INITIALIZERS as Registry<unknown>,
   datasets: DATASETS,
   transforms: TRANSFORMS,
   metrics: METRICS,

@@ -22,7 +22,8 @@ import { buildModel } from '../../src/apis/build-model';
 import { loadCheckpoint } from '../../src/io/checkpoint';
 import { writeSafetensors } from '../../src/io/safetensors';
 import { build, createContainer } from '../../src/registry/container';
-import { BACKBONES, MODELS } from '../../src/registry/registries';
+import { BACKBONES, MODELS, WEIGHT_INITIALIZERS } from '../../src/registry/registries';
+import { z } from 'zod';
 import { SilentLogger } from '../../src/registry/services';
 import type { FeaturePyramid } from '../../src/models/feature-pyramid';
 import type { EncoderDecoder } from '../../src/models/segmentors/encoder-decoder';
@@ -491,5 +492,27 @@ describe('core: init_cfg', () => {
         expect(() => build(BACKBONES, { type: 'ResNet', depth: 18, base_channels: 4, init_cfg })).not.to.throw();
       }
     });
+  });
+});
+
+describe('init_cfg: WEIGHT_INITIALIZERS', () => {
+  it('a plugin-registered initialiser is used by init_cfg, with the shared layer and bias options', async () => {
+    WEIGHT_INITIALIZERS.register(
+      z.object({ value: z.number() }).strict(),
+      (o: { value: number }) => (w: Parameter) => w.fill(() => o.value),
+      { name: 'FillWith', scope: 'init_plugin', force: true },
+    );
+    const conv = new Conv2d(2, 3, 1);
+    await applyInitCfg(conv, { type: 'init_plugin.FillWith', value: 3, layer: 'Conv2d', bias: 0.5 });
+    expect([...conv.weight.data]).to.deep.equal(new Array(6).fill(3));
+    expect([...conv.bias!.data]).to.deep.equal([0.5, 0.5, 0.5]);
+    const err = await applyInitCfg(conv, { type: 'init_plugin.FillWith', value: 3, valeu: 3 }).catch((e) => e);
+    expect(err).to.be.instanceOf(ConfigError);
+    expect(err.message).to.match(/FillWith init has no option 'valeu' \(did you mean 'value'\?\); its options: value, bias, bias_prob, layer, override/);
+  });
+
+  it('lists the registered initialisers when a type is unknown', async () => {
+    const err = await applyInitCfg(new Conv2d(1, 1, 1), { type: 'Kaimnig' }).catch((e) => e);
+    expect(err.message).to.match(/unknown init type 'Kaimnig'; did you mean 'Kaiming'\? \(one of Constant, Xavier, Normal, TruncNormal, Uniform, Kaiming, Caffe2Xavier, (init_plugin\.FillWith, )?Pretrained\)/);
   });
 });

@@ -23,18 +23,12 @@ import { ConfigError, UserError } from '../../core/errors';
 import { describeLoadReport, type Module, type StateDict } from '../../core/module';
 import type { Parameter } from '../../core/parameter';
 import { closest } from '../../core/closest';
+import { WEIGHT_INITIALIZERS } from '../../registry/registries';
+import { BuildContext } from '../../registry/build-context';
+import { defaultContainer } from '../../registry/container';
+import './weight-initializers';
 import { describeValue as describe } from '../../core/describe-value';
-import {
-  NONLINEARITIES,
-  constantInit,
-  kaimingNormal,
-  kaimingUniform,
-  normal,
-  truncNormal,
-  uniform,
-  xavier,
-  type Nonlinearity,
-} from './initializers';
+import { constantInit, type Nonlinearity } from './initializers';
 
 export const INIT_TYPES = ['Constant', 'Xavier', 'Normal', 'TruncNormal', 'Uniform', 'Kaiming', 'Caffe2Xavier', 'Pretrained'] as const;
 export type InitType = (typeof INIT_TYPES)[number];
@@ -108,42 +102,24 @@ const common = {
   layer: layerOption.optional(),
   override: z.unknown().optional(),
 };
-const distribution = z.enum(['normal', 'uniform']).default('normal');
+const COMMON_KEYS = Object.keys(common);
+const commonSchema = z.object(common).strict();
 
-const OPTIONS = {
-  Constant: z.object({ val: z.number(), ...common }).strict(),
-  Xavier: z.object({ gain: z.number().default(1), distribution, ...common }).strict(),
-  Normal: z.object({ mean: z.number().default(0), std: z.number().min(0, 'must be >= 0').default(1), ...common }).strict(),
-  TruncNormal: z
-    .object({ mean: z.number().default(0), std: z.number().gt(0, 'must be > 0').default(1), a: z.number().default(-2), b: z.number().default(2), ...common })
-    .strict(),
-  Uniform: z.object({ a: z.number().default(0), b: z.number().default(1), ...common }).strict(),
-  Kaiming: z
-    .object({
-      a: z.number().default(0),
-      mode: z.enum(['fan_in', 'fan_out']).default('fan_out'),
-      nonlinearity: z.enum(NONLINEARITIES as [Nonlinearity, ...Nonlinearity[]]).default('relu'),
-      distribution,
-      ...common,
-    })
-    .strict(),
-  Caffe2Xavier: z.object(common).strict(),
-  Pretrained: z
-    .object({
-      checkpoint: z.string().min(1, 'must name a checkpoint file'),
-      prefix: z.string().min(1, "is empty; leave prefix out to load the whole checkpoint").nullable().optional(),
-      // accepted for mmengine configs; tensors are always read into host memory
-      map_location: z.string().nullable().optional(),
-    })
-    .strict(),
-} as const;
+const PRETRAINED = z
+  .object({
+    checkpoint: z.string().min(1, 'must name a checkpoint file'),
+    prefix: z.string().min(1, "is empty; leave prefix out to load the whole checkpoint").nullable().optional(),
+    // accepted for mmengine configs; tensors are always read into host memory
+    map_location: z.string().nullable().optional(),
+  })
+  .strict();
 
-type LayerType = Exclude<InitType, 'Pretrained'>;
 
 /** An initialiser ready to run: fills weights one way and sets biases to one value. */
 interface LayerInit {
   kind: 'layer';
-  type: LayerType;
+  /** A WEIGHT_INITIALIZERS name. */
+  type: string;
   fill: (w: Parameter, key: string) => void;
   bias: number;
   layer: string[];
@@ -202,20 +178,33 @@ function parseEntry(entry: unknown, at: (string | number)[], base: string): Pars
   }
   const { type, ...options } = entry;
   const t = checkType(type, [...at, 'type']);
-  const schema = OPTIONS[t];
-  const parsed = schema.safeParse(options);
-  if (!parsed.success) throw zodIssue(parsed.error, at, t, Object.keys(schema.shape));
   const path = joinPath(base, at);
   if (t === 'Pretrained') {
-    const o = parsed.data as z.output<(typeof OPTIONS)['Pretrained']>;
-    return { kind: 'pretrained', checkpoint: o.checkpoint, prefix: o.prefix ?? null, path };
+    const parsed = PRETRAINED.safeParse(options);
+    if (!parsed.success) throw zodIssue(parsed.error, at, t, Object.keys(PRETRAINED.shape));
+    return { kind: 'pretrained', checkpoint: parsed.data.checkpoint, prefix: parsed.data.prefix ?? null, path };
   }
-  const o = parsed.data as Record<string, unknown> & z.output<(typeof OPTIONS)['Caffe2Xavier']>;
-  checkRanges(t, o, at);
+  // the shared options here, the initialiser's own through its registered schema
+  const spec = WEIGHT_INITIALIZERS.resolve(t, path);
+  const own = Object.fromEntries(Object.entries(options).filter(([k]) => !COMMON_KEYS.includes(k)));
+  const shared = Object.fromEntries(Object.entries(options).filter(([k]) => COMMON_KEYS.includes(k)));
+  const optionNames = [...optionKeys(spec.schema), ...COMMON_KEYS];
+  const ownParsed = spec.schema.safeParse(own);
+  if (!ownParsed.success) throw zodIssue(ownParsed.error, at, t, optionNames);
+  const sharedParsed = commonSchema.safeParse(shared);
+  if (!sharedParsed.success) throw zodIssue(sharedParsed.error, at, t, optionNames);
+  const o = sharedParsed.data;
+  const fill = spec.factory(ownParsed.data, new BuildContext(defaultContainer(), path));
   const init: LayerInit = {
     kind: 'layer',
     type: t,
-    fill: weightFill(t, o, path),
+    fill: (w, key) => {
+      try {
+        fill(w, key);
+      } catch (e) {
+        throw e instanceof UserError ? e : new ConfigError(path, (e as Error).message);
+      }
+    },
     bias: o.bias_prob !== undefined ? biasFromProb(o.bias_prob) : o.bias,
     layer: o.layer === undefined ? [] : typeof o.layer === 'string' ? [o.layer] : [...o.layer],
     override: [],
@@ -249,27 +238,26 @@ function parseOverrides(value: unknown, at: (string | number)[], base: string, i
   });
 }
 
-function checkType(type: unknown, at: (string | number)[]): InitType {
-  const known = `one of ${INIT_TYPES.join(', ')}`;
+function checkType(type: unknown, at: (string | number)[]): string {
+  const names = [...WEIGHT_INITIALIZERS.list().map((spec) => WEIGHT_INITIALIZERS.displayName(spec)), 'Pretrained'];
+  const known = `one of ${names.join(', ')}`;
   if (type === undefined) throw new InitCfgIssue(at.slice(0, -1), `an init_cfg entry needs a 'type': ${known}`);
   if (typeof type !== 'string') throw new InitCfgIssue(at, `expected the name of an initialiser (a string), got ${describe(type)}`);
-  if (!(INIT_TYPES as readonly string[]).includes(type)) {
-    const near = closestName(type, INIT_TYPES);
+  if (type !== 'Pretrained' && !WEIGHT_INITIALIZERS.has(type)) {
+    const near = closestName(type, names);
     throw new InitCfgIssue(at, `unknown init type '${type}'${near ? `; did you mean '${near}'?` : ''} (${known})`);
   }
-  return type as InitType;
+  return type;
 }
 
-function checkRanges(type: LayerType, o: Record<string, unknown>, at: (string | number)[]): void {
-  if (type === 'Uniform' && (o.a as number) > (o.b as number)) {
-    throw new InitCfgIssue([...at, 'b'], `the upper bound must not be below a = ${o.a as number}, got ${o.b as number}`);
-  }
-  if (type === 'TruncNormal' && (o.a as number) >= (o.b as number)) {
-    throw new InitCfgIssue([...at, 'b'], `the upper cutoff must be above a = ${o.a as number}, got ${o.b as number}`);
-  }
+/** Option names of an initialiser's schema (a strict object, possibly refined). */
+function optionKeys(schema: z.ZodTypeAny): string[] {
+  let sch = schema;
+  while (sch instanceof z.ZodEffects) sch = sch.innerType();
+  return sch instanceof z.ZodObject ? Object.keys(sch.shape) : [];
 }
 
-function zodIssue(err: z.ZodError, at: (string | number)[], type: InitType, options: string[]): InitCfgIssue {
+function zodIssue(err: z.ZodError, at: (string | number)[], type: string, options: string[]): InitCfgIssue {
   const issue = err.issues[0];
   const path = [...at, ...issue.path];
   switch (issue.code) {
@@ -294,47 +282,6 @@ function zodIssue(err: z.ZodError, at: (string | number)[], type: InitType, opti
 /** mmengine's bias_init_with_prob: the bias whose sigmoid is `p`. */
 export function biasFromProb(p: number): number {
   return -Math.log((1 - p) / p);
-}
-
-function weightFill(type: LayerType, o: Record<string, unknown>, path: string): (w: Parameter, key: string) => void {
-  const num = (k: string) => o[k] as number;
-  const needFans = (w: Parameter, key: string) => {
-    if (w.shape.length < 2) {
-      throw new ConfigError(
-        path,
-        `${type} cannot initialise '${key}' of shape [${w.shape.join(', ')}]: fan-in and fan-out need at least 2 dimensions (select layers with 'layer')`,
-      );
-    }
-  };
-  switch (type) {
-    case 'Constant':
-      return (w) => constantInit(w, num('val'));
-    case 'Normal':
-      return (w) => normal(w, num('mean'), num('std'));
-    case 'TruncNormal':
-      return (w) => truncNormal(w, num('mean'), num('std'), num('a'), num('b'));
-    case 'Uniform':
-      return (w) => uniform(w, num('a'), num('b'));
-    case 'Xavier':
-      return (w, key) => {
-        needFans(w, key);
-        xavier(w, num('gain'), o.distribution as Distribution);
-      };
-    case 'Kaiming': {
-      const args = { a: num('a'), mode: o.mode as 'fan_in' | 'fan_out', nonlinearity: o.nonlinearity as Nonlinearity };
-      const draw = o.distribution === 'uniform' ? kaimingUniform : kaimingNormal;
-      return (w, key) => {
-        needFans(w, key);
-        draw(w, args);
-      };
-    }
-    case 'Caffe2Xavier':
-      // Caffe2's XavierFill is PyTorch's kaiming_uniform with a = 1 on fan_in
-      return (w, key) => {
-        needFans(w, key);
-        kaimingUniform(w, { a: 1, mode: 'fan_in', nonlinearity: 'leaky_relu' });
-      };
-  }
 }
 
 // --- layer selection ---------------------------------------------------------------------------
