@@ -1,0 +1,118 @@
+/**
+ * The kernel set tfjs's heavy kernels run with: 'ort' (onnxruntime's CPU kernels, through
+ * synchronous single-op sessions) or 'wasm' (the backend's own, plus hrdet's replacements).
+ * Chosen once at start (--kernels, HRDET_KERNELS), 'ort' by default: it is the faster one
+ * (bench/conv-bench, bench/model-bench). The ort kernels sit on top of the wasm and cpu
+ * backends' kernels and hand them every call they do not take: calls too small to win (the
+ * size rule below), and cases they do not cover.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { layerKernel, type Kernel, type KernelArgs, type KernelResult } from '../kernel-registry';
+import { checkSyncBinding } from './ort-binding';
+import { ortConvBackpropFilter, ortConvBackpropInput } from './ort-conv-backprop';
+import { ortConvForward } from './ort-conv';
+import { ortMatMul } from './ort-matmul';
+
+export type KernelSetName = 'ort' | 'wasm';
+export const KERNEL_SETS: readonly KernelSetName[] = ['ort', 'wasm'];
+
+export interface KernelSetReport {
+  name: KernelSetName;
+  /** Why 'ort' was not used when nobody asked for a set. */
+  reason?: string;
+}
+
+/**
+ * Multiply-adds below which a call stays on the kernel below: there onnxruntime's fixed cost
+ * per call (about 0.1 ms of session run, transposes, tensor wrapping) outweighs its faster
+ * arithmetic. Measured with `node dist/bench/conv-bench.js --crossover` (see docs/kernels.md).
+ */
+export const DEFAULT_MIN_MACS = { conv: 2 ** 20, matmul: 2 ** 20 };
+
+let active: KernelSetName = 'wasm';
+let minMacs = { ...DEFAULT_MIN_MACS };
+
+export function activeKernelSet(): KernelSetName {
+  return active;
+}
+
+/** Switch kernel sets (tests run the op tables with both; the CLI chooses once). */
+export function useKernelSet(name: KernelSetName): void {
+  if (!KERNEL_SETS.includes(name)) throw new Error(`unknown kernel set '${name}': expected one of ${KERNEL_SETS.join(', ')}`);
+  if (name === 'ort') {
+    const why = checkSyncBinding();
+    if (why) throw new Error(`the 'ort' kernels cannot run: ${why} (choose --kernels wasm)`);
+    layerOrtKernels();
+  }
+  active = name;
+}
+
+/** Set the size rule (benchmarks sweep it); undefined restores the measured defaults. */
+export function setMinMacs(rule?: Partial<typeof DEFAULT_MIN_MACS>): void {
+  minMacs = { ...DEFAULT_MIN_MACS, ...(rule ?? {}) };
+}
+
+/**
+ * The set asked for (argument, else HRDET_KERNELS), else 'ort' when its synchronous route
+ * works, else 'wasm' with the reason. A set asked for that cannot run is an error.
+ */
+export function chooseKernelSet(requested?: string): KernelSetReport {
+  const env = process.env.HRDET_KERNELS;
+  const want = requested ?? (env !== undefined && env !== '' ? env : undefined);
+  if (want !== undefined) {
+    useKernelSet(want as KernelSetName);
+    return { name: active };
+  }
+  const why = checkSyncBinding();
+  if (why) {
+    useKernelSet('wasm');
+    return { name: 'wasm', reason: why };
+  }
+  useKernelSet('ort');
+  return { name: 'ort' };
+}
+
+type OrtImpl = (args: KernelArgs) => tf.TensorInfo | null;
+
+const ORT_KERNELS: [string, OrtImpl][] = [
+  [tf.Conv2D, (a) => ortConvForward(a, false, minMacs.conv)],
+  [tf.FusedConv2D, (a) => ortConvForward(a, false, minMacs.conv)],
+  [tf.DepthwiseConv2dNative, (a) => ortConvForward(a, true, minMacs.conv)],
+  [tf.FusedDepthwiseConv2D, (a) => ortConvForward(a, true, minMacs.conv)],
+  [tf.Conv2DBackpropInput, (a) => ortConvBackpropInput(a, minMacs.conv)],
+  [tf.Conv2DBackpropFilter, (a) => ortConvBackpropFilter(a, minMacs.conv)],
+  [tf.BatchMatMul, (a) => ortMatMul(a, minMacs.matmul)],
+  [tf._FusedMatMul, (a) => ortMatMul(a, minMacs.matmul)],
+];
+
+/** Names of the kernels the 'ort' set provides. */
+export const ORT_KERNEL_NAMES = ORT_KERNELS.map(([name]) => name);
+
+/** Calls that went to onnxruntime, per kernel, and those handed below (tests and benchmarks read them). */
+export const ortCalls = { ort: new Map<string, number>(), below: new Map<string, number>() };
+const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+
+function dispatch(kernelName: string, impl: OrtImpl, below: Kernel | undefined): Kernel {
+  return (args: KernelArgs): KernelResult => {
+    if (active === 'ort') {
+      const out = impl(args);
+      if (out) {
+        count(ortCalls.ort, kernelName);
+        return out;
+      }
+      count(ortCalls.below, kernelName);
+    }
+    if (!below) throw new Error(`kernel '${kernelName}' has no implementation below the onnxruntime one for this call`);
+    return below(args);
+  };
+}
+
+let layered = false;
+
+function layerOrtKernels(): void {
+  if (layered) return;
+  layered = true;
+  for (const backend of ['wasm', 'cpu']) {
+    for (const [name, impl] of ORT_KERNELS) layerKernel(name, backend, (below) => dispatch(name, impl, below));
+  }
+}
