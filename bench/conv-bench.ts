@@ -5,7 +5,12 @@
  * Shapes (NCHW): 64->64 at 1x64x200x304 and 256->256 at 1x256x50x76, stride 1, padding 1.
  * Columns: forward; dx (input gradient); dW (filter gradient).
  * Paths, each in a fresh child process (a tfjs backend is set up once per process):
- *   tfjs-wasm (hrdet)        hrdet's kernels, wasm threads as initBackend picks them
+ *   tfjs-wasm + ort kernels  hrdet's onnxruntime kernel set (HRDET_KERNELS=ort), wasm single-threaded
+ *                            as initBackend picks it with them: tensors handed over in place
+ *   ... + threaded wasm      the same on the threaded wasm build (HRDET_WASM_THREADS=2): its heap
+ *                            is a SharedArrayBuffer, so every input and output is copied
+ *   tfjs-wasm (hrdet)        hrdet's wasm kernel set (HRDET_KERNELS=wasm), wasm threads as
+ *                            initBackend picks them
  *   tfjs-wasm 1 thread       the same, single-threaded build (HRDET_WASM_THREADS=1)
  *   tfjs-wasm (tfjs native)  tfjs-wasm's own Conv2DBackpropInput (it has no Conv2DBackpropFilter)
  *   tfjs-cpu (hrdet)         fewer repetitions: the cpu backend is two orders slower
@@ -14,7 +19,7 @@
  *                            CPU execution provider, 2 intra-op threads
  * Times are wall-clock medians. Writes bench/results/conv-bench.json.
  *
- *   node dist/bench/conv-bench.js [--reps 5] [--cpu-reps 1] [--paths wasm,wasm1,wasm-native,cpu,ort]
+ *   node dist/bench/conv-bench.js [--reps 5] [--cpu-reps 1] [--paths ort-kernels,ort-kernels-mt,wasm,wasm1,wasm-native,cpu,ort]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -52,7 +57,19 @@ interface Result {
   note?: string;
 }
 
+/** Environment of each path's child process. */
+const PATH_ENV: Record<string, Record<string, string>> = {
+  'ort-kernels': { HRDET_KERNELS: 'ort' },
+  'ort-kernels-mt': { HRDET_KERNELS: 'ort', HRDET_WASM_THREADS: '2' },
+  wasm: { HRDET_KERNELS: 'wasm' },
+  wasm1: { HRDET_KERNELS: 'wasm', HRDET_WASM_THREADS: '1' },
+  'wasm-native': { HRDET_KERNELS: 'wasm' },
+  cpu: { HRDET_KERNELS: 'wasm' },
+};
+
 const PATHS: Record<string, string> = {
+  'ort-kernels': 'tfjs-wasm + ort kernels',
+  'ort-kernels-mt': 'tfjs-wasm + ort kernels, threaded wasm (copies)',
   wasm: 'tfjs-wasm (hrdet)',
   wasm1: 'tfjs-wasm 1 thread (hrdet)',
   'wasm-native': 'tfjs-wasm (tfjs native)',
@@ -93,7 +110,7 @@ function randomTensor(shape: number[], seed: number): tf.Tensor {
 async function runTfjs(kind: string, reps: number): Promise<Result[]> {
   const backend = kind === 'cpu' ? 'cpu' : 'wasm';
   const report = await initBackend(backend);
-  const label = `${PATHS[kind]}${report.threads ? ` [${report.threads} thread${report.threads > 1 ? 's' : ''}]` : ''}`;
+  const label = `${PATHS[kind]}${report.threads ? ` [${report.threads} wasm thread${report.threads > 1 ? 's' : ''}]` : ''}`;
   const results: Result[] = [];
   for (const s of SHAPES) {
     const g = symmetricGeometry(s.h, s.w, [3, 3], [1, 1], [1, 1], [1, 1]);
@@ -215,7 +232,7 @@ async function child(kind: string): Promise<void> {
 }
 
 function runChild(kind: string, reps: number): Result[] {
-  const env = { ...process.env, ...(kind === 'wasm1' ? { HRDET_WASM_THREADS: '1' } : {}) };
+  const env = { ...process.env, ...(PATH_ENV[kind] ?? {}) };
   const r = spawnSync(process.execPath, [__filename, '--child', kind, '--reps', String(reps)], {
     encoding: 'utf8',
     env,

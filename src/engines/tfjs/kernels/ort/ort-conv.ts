@@ -16,7 +16,8 @@ import type { KernelArgs } from '../kernel-registry';
 import { elementwiseActivation, isFusedActivation, type FusedActivation } from './fused-activation';
 import { attr, OpModel } from './op-model';
 import { sessionCache } from './session-cache';
-import { runSession } from './tensor-exchange';
+import { cachedOrtFilter } from './filter-layout';
+import { runSession, type Feed } from './tensor-exchange';
 
 type Info = tf.backend_util.Conv2DInfo;
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -37,6 +38,8 @@ interface ForwardSpec {
   prelu: 'cout' | 'one' | null;
   activation: FusedActivation;
   alpha: number;
+  /** 'ort': the filter comes already in onnxruntime's layout (filter-layout's cache). */
+  filterLayout: 'tfjs' | 'ort';
 }
 
 export function pads(info: Info): number[] {
@@ -75,6 +78,9 @@ export function convAttrs(info: Info, group: number) {
   };
 }
 
+/** The filter as a dense [kh, kw, in, out] one: depthwise [kh, kw, C, mult] is [kh, kw, 1, C * mult]. */
+const ortFilterDims = (f: number[], depthwise: boolean) => (depthwise ? [f[0], f[1], 1, f[2] * f[3]] : f);
+
 const vectorDims = (kind: 'cout' | 'one', cout: number) => (kind === 'cout' ? [cout] : [1]);
 
 function forwardModel(s: ForwardSpec) {
@@ -94,8 +100,8 @@ function forwardModel(s: ForwardSpec) {
   } else {
     const x = m.transpose(m.input('x', s.x), [0, 3, 1, 2], s.x);
     // depthwise [kh, kw, C, mult] is read as [kh, kw, 1, C * mult]: group C, one input channel each
-    const fDims = s.depthwise ? [s.f[0], s.f[1], 1, s.f[2] * s.f[3]] : s.f;
-    const f = m.transpose(m.input('filter', fDims), [3, 2, 0, 1], fDims);
+    const fDims = ortFilterDims(s.f, s.depthwise);
+    const f = s.filterLayout === 'ort' ? m.input('filter', [fDims[3], fDims[2], fDims[0], fDims[1]]) : m.transpose(m.input('filter', fDims), [3, 2, 0, 1], fDims);
     const inputs = [x, f];
     if (s.bias === 'cout') inputs.push(m.input('bias', [cout]));
     dims = [n, cout, info.outHeight, info.outWidth];
@@ -134,11 +140,25 @@ export function ortConvForward(args: KernelArgs, depthwise: boolean, minMacs: nu
   if (biasKind === undefined || preluKind === undefined || (activation === 'prelu' && !preluKind)) return null;
   // a scalar bias is added after the transpose; an activation would have to follow it
   if (biasKind === 'one' && activation !== 'linear' && activation !== 'prelu') return null;
-  const spec: ForwardSpec = { x: [...x.shape], f: [...filter.shape], info, depthwise, bias: biasKind, prelu: preluKind, activation, alpha: Number(a.leakyreluAlpha ?? 0.2) };
-  const key = `conv|${JSON.stringify([spec.x, spec.f, pads(info), info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, depthwise, biasKind, preluKind, activation, spec.alpha])}`;
+  const backend = args.backend as tf.KernelBackend;
+  const pointwise = !depthwise && isPointwise(info);
+  const fDims = ortFilterDims([...filter.shape], depthwise);
+  const kept = pointwise ? null : cachedOrtFilter(filter.dataId, fDims, () => backend.readSync(filter.dataId) as Float32Array);
+  const spec: ForwardSpec = {
+    x: [...x.shape],
+    f: [...filter.shape],
+    info,
+    depthwise,
+    bias: biasKind,
+    prelu: preluKind,
+    activation,
+    alpha: Number(a.leakyreluAlpha ?? 0.2),
+    filterLayout: kept ? 'ort' : 'tfjs',
+  };
+  const key = `conv|${JSON.stringify([spec.x, spec.f, pads(info), info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, depthwise, biasKind, preluKind, activation, spec.alpha, spec.filterLayout])}`;
   const model = sessionCache.get(key, () => forwardModel(spec));
-  const feeds: Record<string, tf.TensorInfo> = { x, filter };
+  const feeds: Record<string, Feed> = { x, filter: kept ?? filter };
   if (bias) feeds.bias = bias;
   if (preluKind) feeds.prelu = preluActivationWeights!;
-  return runSession(args.backend as tf.KernelBackend, model, feeds, [x.shape[0], info.outHeight, info.outWidth, info.outChannels]);
+  return runSession(backend, model, feeds, [x.shape[0], info.outHeight, info.outWidth, info.outChannels]);
 }

@@ -33,12 +33,15 @@ function wasmView(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
 /** Copies made for the threaded wasm heap, in bytes (the benchmarks report them). */
 export const copyStats = { bytesIn: 0, bytesOut: 0 };
 
+/** A model input: a tfjs tensor, or host values kept by hrdet (filters in onnxruntime's layout). */
+export type Feed = tf.TensorInfo | Float32Array;
+
 /**
  * Run a kernel model on tfjs tensors (`inputs` by graph input name, each viewed in the dims
  * the model declares for it); returns its output as a float32 tensor of `backend` in the tfjs
  * shape `outShape`.
  */
-export function runSession(backend: tf.KernelBackend, model: KernelSession, inputs: Record<string, tf.TensorInfo>, outShape: number[]): tf.TensorInfo {
+export function runSession(backend: tf.KernelBackend, model: KernelSession, inputs: Record<string, Feed>, outShape: number[]): tf.TensorInfo {
   const { session, output: outputName, inputDims, outputDims } = model;
   if (isWasm(backend)) {
     // allocate first: a heap that grows detaches every view taken before
@@ -46,6 +49,10 @@ export function runSession(backend: tf.KernelBackend, model: KernelSession, inpu
     const shared = backend.wasm.HEAPU8.buffer instanceof SharedArrayBuffer;
     const feeds: Record<string, OrtTensorLike> = {};
     for (const [name, t] of Object.entries(inputs)) {
+      if (t instanceof Float32Array) {
+        feeds[name] = ortTensor('float32', t, inputDims[name]);
+        continue;
+      }
       const view = wasmView(backend, t);
       if (shared) copyStats.bytesIn += view.byteLength;
       feeds[name] = ortTensor('float32', shared ? view.slice() : view, inputDims[name]);
@@ -60,7 +67,9 @@ export function runSession(backend: tf.KernelBackend, model: KernelSession, inpu
     return out;
   }
   const feeds: Record<string, OrtTensorLike> = {};
-  for (const [name, t] of Object.entries(inputs)) feeds[name] = ortTensor('float32', backend.readSync(t.dataId) as Float32Array, inputDims[name]);
+  for (const [name, t] of Object.entries(inputs)) {
+    feeds[name] = ortTensor('float32', t instanceof Float32Array ? t : (backend.readSync(t.dataId) as Float32Array), inputDims[name]);
+  }
   const values = new Float32Array(size(outShape));
   session.run(feeds, { [outputName]: ortTensor('float32', values, outputDims) });
   return { dataId: backend.write(values, outShape, 'float32'), shape: outShape, dtype: 'float32' };
