@@ -18,8 +18,10 @@
  *                            a Conv of the input by dy with batch and channels swapped),
  *                            CPU execution provider, 2 intra-op threads
  * Times are wall-clock medians. Writes bench/results/conv-bench.json.
+ * With --crossover: small convolutions with the ort kernels and with wasm's, for the size rule
+ * (bench/results/conv-crossover.json).
  *
- *   node dist/bench/conv-bench.js [--reps 5] [--cpu-reps 1] [--paths ort-kernels,ort-kernels-mt,wasm,wasm1,wasm-native,cpu,ort]
+ *   node dist/bench/conv-bench.js [--crossover] [--reps 5] [--cpu-reps 1] [--paths ort-kernels,ort-kernels-mt,wasm,wasm1,wasm-native,cpu,ort]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,6 +33,7 @@ import { initBackend } from '../src/engines/tfjs/backend';
 import { symmetricGeometry } from '../src/engines/tfjs/conv-geometry';
 import { filterGradient, inputGradient } from '../src/engines/tfjs/conv-grad';
 import { originalKernel } from '../src/engines/tfjs/kernels/kernel-registry';
+import { setMinMacs, useKernelSet } from '../src/engines/tfjs/kernels/ort/kernel-set';
 
 interface Shape {
   name: string;
@@ -223,10 +226,56 @@ async function runOrt(reps: number): Promise<Result[]> {
   return results;
 }
 
+// --- crossover: where the ort kernels start to win ------------------------------------------
+
+/**
+ * Forward, dx and dW of small convolutions, each timed with the ort kernel set taking every
+ * call and with the wasm kernels below it (single-threaded wasm, as the ort set runs it), in
+ * one process and in turn. Gives the multiply-add count above which onnxruntime wins: the
+ * size rule of kernels/ort/kernel-set.
+ */
+async function runCrossover(reps: number) {
+  await initBackend('wasm');
+  const rows: { shape: string; pass: Pass; macs: number; ortMs: number; wasmMs: number }[] = [];
+  const shapes: [number, number, number, number][] = [];
+  for (const k of [1, 3]) for (const [hw, c] of [[4, 8], [8, 16], [8, 32], [16, 32], [16, 64], [32, 32], [32, 64], [64, 32], [64, 64]]) shapes.push([hw, hw, c, k]);
+  for (const [h, w, c, k] of shapes) {
+    const x = randomTensor([1, h, w, c], 1) as tf.Tensor4D;
+    const f = randomTensor([k, k, c, c], 2) as tf.Tensor4D;
+    const dy = randomTensor([1, h, w, c], 3) as tf.Tensor4D;
+    const g = symmetricGeometry(h, w, [k, k], [1, 1], [1, 1], [(k - 1) / 2, (k - 1) / 2]);
+    const fns: Record<Pass, () => tf.Tensor> = {
+      forward: () => tf.conv2d(x, f, 1, 'same'),
+      dx: () => inputGradient(dy, f, g, x.shape),
+      dW: () => filterGradient(x, dy, g, f.shape),
+    };
+    for (const pass of PASSES) {
+      const time = (set: 'ort' | 'wasm') => {
+        useKernelSet(set);
+        return timeIt(() => {
+          // read back outside tidy: tidy walks a returned typed array element by element
+          const y = tf.tidy(fns[pass]);
+          y.dataSync();
+          y.dispose();
+        }, reps);
+      };
+      rows.push({ shape: `${h}x${w}x${c} k${k}`, pass, macs: h * w * c * c * k * k, ortMs: time('ort'), wasmMs: time('wasm') });
+    }
+    tf.dispose([x, f, dy]);
+  }
+  useKernelSet('ort');
+  return rows;
+}
+
 // --- driver --------------------------------------------------------------------------------
 
 async function child(kind: string): Promise<void> {
   const reps = Number(arg('--reps', '5'));
+  if (kind === 'crossover') {
+    setMinMacs({ conv: 0, convBackprop: 0, matmul: 0 });
+    process.stdout.write(`${JSON.stringify(await runCrossover(reps))}\n`);
+    return;
+  }
   const results = kind === 'ort' ? await runOrt(reps) : await runTfjs(kind, reps);
   process.stdout.write(`${JSON.stringify(results)}\n`);
 }
@@ -261,9 +310,32 @@ function table(results: Result[]): string {
   return lines.map((l) => l.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
 }
 
+function crossover(reps: number): void {
+  const r = spawnSync(process.execPath, [__filename, '--child', 'crossover', '--reps', String(reps)], {
+    encoding: 'utf8',
+    env: { ...process.env, HRDET_KERNELS: 'ort' },
+    maxBuffer: 1 << 24,
+  });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0) throw new Error(`crossover run failed: ${r.stderr}`);
+  const rows = JSON.parse(last) as { shape: string; pass: Pass; macs: number; ortMs: number; wasmMs: number }[];
+  rows.sort((a, b) => a.macs - b.macs);
+  for (const x of rows) {
+    console.log(`${x.shape.padEnd(14)} ${x.pass.padEnd(8)} ${(x.macs / 1e6).toFixed(2).padStart(8)} M MACs  ort ${x.ortMs.toFixed(3).padStart(8)} ms  wasm ${x.wasmMs.toFixed(3).padStart(8)} ms  ${x.ortMs < x.wasmMs ? 'ort' : 'wasm'}`);
+  }
+  // the smallest size from which on onnxruntime wins every call measured
+  const losing = rows.filter((x) => x.ortMs >= x.wasmMs).map((x) => x.macs);
+  const from = rows.find((x) => x.macs > Math.max(0, ...losing));
+  console.log(`onnxruntime wins every measured call from ${from ? (from.macs / 1e6).toFixed(2) : '-'} M MACs (load ${os.loadavg().map((v) => v.toFixed(1)).join(' ')})`);
+  const out = path.join(__dirname, '..', '..', 'bench', 'results', 'conv-crossover.json');
+  fs.writeFileSync(`${out}.tmp`, `${JSON.stringify({ date: new Date().toISOString(), loadavg: os.loadavg(), rows }, null, 2)}\n`);
+  fs.renameSync(`${out}.tmp`, out);
+}
+
 async function main(): Promise<void> {
   const kind = arg('--child', '');
   if (kind) return child(kind);
+  if (process.argv.includes('--crossover')) return crossover(Number(arg('--reps', '21')));
   const reps = Number(arg('--reps', '5'));
   const cpuReps = Number(arg('--cpu-reps', '1'));
   const paths = arg('--paths', Object.keys(PATHS).join(',')).split(',');

@@ -24,13 +24,29 @@ export interface KernelSetReport {
 
 /**
  * Multiply-adds below which a call stays on the kernel below: there onnxruntime's fixed cost
- * per call (about 0.1 ms of session run, transposes, tensor wrapping) outweighs its faster
- * arithmetic. Measured with `node dist/bench/conv-bench.js --crossover` (see docs/kernels.md).
+ * per call (about 0.05-0.1 ms: session run, transposes, tensor wrapping) outweighs its faster
+ * arithmetic. Measured with `node dist/bench/conv-bench.js --crossover` (bench/results/
+ * conv-crossover.json, docs/kernels.md): wasm's forward convolution wins up to about 2M
+ * multiply-adds, its backprop kernels lose at every size measured (down to 2K). A matrix
+ * product takes the forward rule: wasm's 1x1 convolution, which the crossover measures, is
+ * the same XNNPACK GEMM as its matMul.
  */
-export const DEFAULT_MIN_MACS = { conv: 2 ** 20, matmul: 2 ** 20 };
+export const DEFAULT_MIN_MACS = { conv: 2 ** 21, convBackprop: 0, matmul: 2 ** 21 };
+
+/**
+ * The rule in force: the measured defaults, or HRDET_ORT_MIN_MACS (one number for both) when
+ * set. The test suite sets 0 so that every op and gradient test runs on the ort kernels.
+ */
+function ruleFromEnv(): typeof DEFAULT_MIN_MACS {
+  const env = process.env.HRDET_ORT_MIN_MACS;
+  if (env === undefined || env === '') return { ...DEFAULT_MIN_MACS };
+  const v = Number(env);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`HRDET_ORT_MIN_MACS must be a number >= 0, got '${env}'`);
+  return { conv: v, convBackprop: v, matmul: v };
+}
 
 let active: KernelSetName = 'wasm';
-let minMacs = { ...DEFAULT_MIN_MACS };
+let minMacs = ruleFromEnv();
 
 export function activeKernelSet(): KernelSetName {
   return active;
@@ -47,9 +63,13 @@ export function useKernelSet(name: KernelSetName): void {
   active = name;
 }
 
-/** Set the size rule (benchmarks sweep it); undefined restores the measured defaults. */
+/** Set the size rule (tests and benchmarks); undefined restores the default or HRDET_ORT_MIN_MACS. */
 export function setMinMacs(rule?: Partial<typeof DEFAULT_MIN_MACS>): void {
-  minMacs = { ...DEFAULT_MIN_MACS, ...(rule ?? {}) };
+  minMacs = { ...ruleFromEnv(), ...(rule ?? {}) };
+}
+
+export function currentMinMacs(): Readonly<typeof DEFAULT_MIN_MACS> {
+  return minMacs;
 }
 
 /**
@@ -79,8 +99,8 @@ const ORT_KERNELS: [string, OrtImpl][] = [
   [tf.FusedConv2D, (a) => ortConvForward(a, false, minMacs.conv)],
   [tf.DepthwiseConv2dNative, (a) => ortConvForward(a, true, minMacs.conv)],
   [tf.FusedDepthwiseConv2D, (a) => ortConvForward(a, true, minMacs.conv)],
-  [tf.Conv2DBackpropInput, (a) => ortConvBackpropInput(a, minMacs.conv)],
-  [tf.Conv2DBackpropFilter, (a) => ortConvBackpropFilter(a, minMacs.conv)],
+  [tf.Conv2DBackpropInput, (a) => ortConvBackpropInput(a, minMacs.convBackprop)],
+  [tf.Conv2DBackpropFilter, (a) => ortConvBackpropFilter(a, minMacs.convBackprop)],
   [tf.BatchMatMul, (a) => ortMatMul(a, minMacs.matmul)],
   [tf._FusedMatMul, (a) => ortMatMul(a, minMacs.matmul)],
 ];
