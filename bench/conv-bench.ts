@@ -236,7 +236,19 @@ async function runOrt(reps: number): Promise<Result[]> {
  */
 async function runCrossover(reps: number) {
   await initBackend('wasm');
-  const rows: { shape: string; pass: Pass; macs: number; ortMs: number; wasmMs: number }[] = [];
+  const rows: { shape: string; pass: string; macs: number; ortMs: number; wasmMs: number }[] = [];
+  const timeBoth = (fn: () => tf.Tensor) => {
+    const time = (set: 'ort' | 'wasm') => {
+      useKernelSet(set);
+      return timeIt(() => {
+        // read back outside tidy: tidy walks a returned typed array element by element
+        const y = tf.tidy(fn);
+        y.dataSync();
+        y.dispose();
+      }, reps);
+    };
+    return { ortMs: time('ort'), wasmMs: time('wasm') };
+  };
   const shapes: [number, number, number, number][] = [];
   for (const k of [1, 3]) for (const [hw, c] of [[4, 8], [8, 16], [8, 32], [16, 32], [16, 64], [32, 32], [32, 64], [64, 32], [64, 64]]) shapes.push([hw, hw, c, k]);
   for (const [h, w, c, k] of shapes) {
@@ -249,17 +261,11 @@ async function runCrossover(reps: number) {
       dx: () => inputGradient(dy, f, g, x.shape),
       dW: () => filterGradient(x, dy, g, f.shape),
     };
-    for (const pass of PASSES) {
-      const time = (set: 'ort' | 'wasm') => {
-        useKernelSet(set);
-        return timeIt(() => {
-          // read back outside tidy: tidy walks a returned typed array element by element
-          const y = tf.tidy(fns[pass]);
-          y.dataSync();
-          y.dispose();
-        }, reps);
-      };
-      rows.push({ shape: `${h}x${w}x${c} k${k}`, pass, macs: h * w * c * c * k * k, ortMs: time('ort'), wasmMs: time('wasm') });
+    for (const pass of PASSES) rows.push({ shape: `${h}x${w}x${c} k${k}`, pass, macs: h * w * c * c * k * k, ...timeBoth(fns[pass]) });
+    if (k === 3) {
+      const fd = randomTensor([3, 3, c, 1], 4) as tf.Tensor4D;
+      rows.push({ shape: `${h}x${w}x${c} k3`, pass: 'depthwise', macs: h * w * c * 9, ...timeBoth(() => tf.depthwiseConv2d(x, fd, 1, 'same')) });
+      fd.dispose();
     }
     tf.dispose([x, f, dy]);
   }
@@ -272,7 +278,7 @@ async function runCrossover(reps: number) {
 async function child(kind: string): Promise<void> {
   const reps = Number(arg('--reps', '5'));
   if (kind === 'crossover') {
-    setMinMacs({ conv: 0, convBackprop: 0, matmul: 0 });
+    setMinMacs({ conv: 0, convBackprop: 0, depthwise: 0, matmul: 0 });
     process.stdout.write(`${JSON.stringify(await runCrossover(reps))}\n`);
     return;
   }
@@ -318,15 +324,19 @@ function crossover(reps: number): void {
   });
   const last = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status !== 0) throw new Error(`crossover run failed: ${r.stderr}`);
-  const rows = JSON.parse(last) as { shape: string; pass: Pass; macs: number; ortMs: number; wasmMs: number }[];
+  const rows = JSON.parse(last) as { shape: string; pass: string; macs: number; ortMs: number; wasmMs: number }[];
   rows.sort((a, b) => a.macs - b.macs);
   for (const x of rows) {
     console.log(`${x.shape.padEnd(14)} ${x.pass.padEnd(8)} ${(x.macs / 1e6).toFixed(2).padStart(8)} M MACs  ort ${x.ortMs.toFixed(3).padStart(8)} ms  wasm ${x.wasmMs.toFixed(3).padStart(8)} ms  ${x.ortMs < x.wasmMs ? 'ort' : 'wasm'}`);
   }
-  // the smallest size from which on onnxruntime wins every call measured
-  const losing = rows.filter((x) => x.ortMs >= x.wasmMs).map((x) => x.macs);
-  const from = rows.find((x) => x.macs > Math.max(0, ...losing));
-  console.log(`onnxruntime wins every measured call from ${from ? (from.macs / 1e6).toFixed(2) : '-'} M MACs (load ${os.loadavg().map((v) => v.toFixed(1)).join(' ')})`);
+  // per pass: the smallest size from which on onnxruntime wins every call measured
+  for (const pass of [...PASSES, 'depthwise']) {
+    const mine = rows.filter((x) => x.pass === pass);
+    const losing = mine.filter((x) => x.ortMs >= x.wasmMs).map((x) => x.macs);
+    const from = mine.find((x) => x.macs > Math.max(-1, ...losing));
+    console.log(`${pass}: onnxruntime wins every measured call from ${from ? `${(from.macs / 1e6).toFixed(2)} M MACs` : '- (never)'}`);
+  }
+  console.log(`load ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`);
   const out = path.join(__dirname, '..', '..', 'bench', 'results', 'conv-crossover.json');
   fs.writeFileSync(`${out}.tmp`, `${JSON.stringify({ date: new Date().toISOString(), loadavg: os.loadavg(), rows }, null, 2)}\n`);
   fs.renameSync(`${out}.tmp`, out);

@@ -13,7 +13,7 @@ export function withKernelSet(set: KernelSetName): void {
     previous = activeKernelSet();
     rule = currentMinMacs();
     useKernelSet(set);
-    if (set === 'ort') setMinMacs({ conv: 0, convBackprop: 0, matmul: 0 });
+    if (set === 'ort') setMinMacs({ conv: 0, convBackprop: 0, depthwise: 0, matmul: 0 });
   });
   after(() => {
     useKernelSet(previous);

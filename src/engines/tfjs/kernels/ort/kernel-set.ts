@@ -29,9 +29,11 @@ export interface KernelSetReport {
  * conv-crossover.json, docs/kernels.md): wasm's forward convolution wins up to about 2M
  * multiply-adds, its backprop kernels lose at every size measured (down to 2K). A matrix
  * product takes the forward rule: wasm's 1x1 convolution, which the crossover measures, is
- * the same XNNPACK GEMM as its matMul.
+ * the same XNNPACK GEMM as its matMul. Depthwise convolutions never pay: onnxruntime's ran
+ * 1.4-14x slower than single-threaded wasm's at every size measured (0.15M-35M multiply-adds),
+ * so by default they all stay on wasm (the rule is Infinity; HRDET_ORT_MIN_MACS still opens it).
  */
-export const DEFAULT_MIN_MACS = { conv: 2 ** 21, convBackprop: 0, matmul: 2 ** 21 };
+export const DEFAULT_MIN_MACS = { conv: 2 ** 21, convBackprop: 0, depthwise: Infinity, matmul: 2 ** 21 };
 
 /**
  * The rule in force: the measured defaults, or HRDET_ORT_MIN_MACS (one number for both) when
@@ -42,7 +44,7 @@ function ruleFromEnv(): typeof DEFAULT_MIN_MACS {
   if (env === undefined || env === '') return { ...DEFAULT_MIN_MACS };
   const v = Number(env);
   if (!Number.isFinite(v) || v < 0) throw new Error(`HRDET_ORT_MIN_MACS must be a number >= 0, got '${env}'`);
-  return { conv: v, convBackprop: v, matmul: v };
+  return { conv: v, convBackprop: v, depthwise: v, matmul: v };
 }
 
 let active: KernelSetName = 'wasm';
@@ -97,8 +99,8 @@ type OrtImpl = (args: KernelArgs) => tf.TensorInfo | null;
 const ORT_KERNELS: [string, OrtImpl][] = [
   [tf.Conv2D, (a) => ortConvForward(a, false, minMacs.conv)],
   [tf.FusedConv2D, (a) => ortConvForward(a, false, minMacs.conv)],
-  [tf.DepthwiseConv2dNative, (a) => ortConvForward(a, true, minMacs.conv)],
-  [tf.FusedDepthwiseConv2D, (a) => ortConvForward(a, true, minMacs.conv)],
+  [tf.DepthwiseConv2dNative, (a) => ortConvForward(a, true, minMacs.depthwise)],
+  [tf.FusedDepthwiseConv2D, (a) => ortConvForward(a, true, minMacs.depthwise)],
   [tf.Conv2DBackpropInput, (a) => ortConvBackpropInput(a, minMacs.convBackprop)],
   [tf.Conv2DBackpropFilter, (a) => ortConvBackpropFilter(a, minMacs.convBackprop)],
   [tf.BatchMatMul, (a) => ortMatMul(a, minMacs.matmul)],
