@@ -17,6 +17,8 @@
  *   onnxruntime-node         one-node models built in memory (Conv; ConvTranspose for dx; dW as
  *                            a Conv of the input by dy with batch and channels swapped),
  *                            CPU execution provider, 2 intra-op threads
+ * The ort-kernel paths also time plain onnxruntime back to back with themselves, repetition by
+ * repetition in the same process, and report the median ratio (target: >= 85%).
  * Times are wall-clock medians. Writes bench/results/conv-bench.json.
  * With --crossover: small convolutions with the ort kernels and with wasm's, for the size rule
  * (bench/results/conv-crossover.json).
@@ -58,6 +60,9 @@ interface Result {
   ms: number | null;
   reps: number;
   note?: string;
+  /** ort-kernel paths: plain onnxruntime timed back to back with this path, and the median ratio. */
+  peerMs?: number;
+  vsPeer?: number;
 }
 
 /** Environment of each path's child process. */
@@ -139,6 +144,11 @@ async function runTfjs(kind: string, reps: number): Promise<Result[]> {
         results.push({ path: label, shape: s.name, pass, gflops: null, ms: null, reps: 0, note: 'no kernel' });
         continue;
       }
+      if (kind.startsWith('ort-kernels')) {
+        const p = await pairedWithPeer(s, pass, fn, reps);
+        results.push({ path: label, shape: s.name, pass, gflops: flops(s) / p.ms / 1e6, ms: p.ms, reps, peerMs: p.peerMs, vsPeer: p.vsPeer });
+        continue;
+      }
       const ms = timeIt(() => tf.tidy(fn).dispose(), reps);
       results.push({ path: label, shape: s.name, pass, gflops: flops(s) / ms / 1e6, ms, reps });
     }
@@ -180,50 +190,75 @@ function oneNodeModel(op: string, inputs: [string, number[]][], output: [string,
   return onnx.ModelProto.encode(model).finish();
 }
 
-async function runOrt(reps: number): Promise<Result[]> {
+/** Plain onnxruntime on one pass of one shape: a one-node model on NCHW data, inputs fed at run time. */
+async function peerSession(s: Shape, pass: Pass): Promise<{ run: () => Promise<unknown>; release: () => Promise<void> }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const conv = { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] };
+  const xs = [1, s.c, s.h, s.w];
+  const ws = [s.c, s.c, 3, 3];
+  // dW[co, ci, ky, kx] = sum dy[co, y, x] * xpad[ci, y + ky, x + kx]: a conv of x (batch = ci,
+  // one channel) by dy (one filter per co, kernel = the output size)
+  const models: Record<Pass, { bytes: Uint8Array; feeds: [string, number[]][] }> = {
+    forward: { bytes: oneNodeModel('Conv', [['x', xs], ['w', ws]], ['y', xs], conv), feeds: [['x', xs], ['w', ws]] },
+    dx: { bytes: oneNodeModel('ConvTranspose', [['dy', xs], ['w', ws]], ['dx', xs], conv), feeds: [['dy', xs], ['w', ws]] },
+    dW: {
+      bytes: oneNodeModel('Conv', [['xt', [s.c, 1, s.h, s.w]], ['dyt', [s.c, 1, s.h, s.w]]], ['dwt', [s.c, s.c, 3, 3]], {
+        kernel_shape: [s.h, s.w],
+        pads: [1, 1, 1, 1],
+        strides: [1, 1],
+      }),
+      feeds: [['xt', [s.c, 1, s.h, s.w]], ['dyt', [s.c, 1, s.h, s.w]]],
+    },
+  };
+  const m = models[pass];
+  const session = await ort.InferenceSession.create(m.bytes, { intraOpNumThreads: 2, interOpNumThreads: 1, executionProviders: ['cpu'] });
+  const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+  m.feeds.forEach(([name, dims], i) => {
+    feeds[name] = new ort.Tensor('float32', new Random(10 + i).normalArray(dims.reduce((a, b) => a * b, 1)), dims);
+  });
+  await session.run(feeds);
+  return { run: () => session.run(feeds), release: () => session.release() };
+}
+
+async function runOrt(reps: number): Promise<Result[]> {
   const results: Result[] = [];
-  const label = PATHS.ort;
   for (const s of SHAPES) {
-    const k = [3, 3];
-    const conv = { kernel_shape: k, pads: [1, 1, 1, 1], strides: [1, 1] };
-    const xs = [1, s.c, s.h, s.w];
-    const ws = [s.c, s.c, 3, 3];
-    // dW[co, ci, ky, kx] = sum dy[co, y, x] * xpad[ci, y + ky, x + kx]: a conv of x (batch = ci,
-    // one channel) by dy (one filter per co, kernel = the output size)
-    const models: Record<Pass, { bytes: Uint8Array; feeds: [string, number[]][] }> = {
-      forward: { bytes: oneNodeModel('Conv', [['x', xs], ['w', ws]], ['y', xs], conv), feeds: [['x', xs], ['w', ws]] },
-      dx: { bytes: oneNodeModel('ConvTranspose', [['dy', xs], ['w', ws]], ['dx', xs], conv), feeds: [['dy', xs], ['w', ws]] },
-      dW: {
-        bytes: oneNodeModel('Conv', [['xt', [s.c, 1, s.h, s.w]], ['dyt', [s.c, 1, s.h, s.w]]], ['dwt', [s.c, s.c, 3, 3]], {
-          kernel_shape: [s.h, s.w],
-          pads: [1, 1, 1, 1],
-          strides: [1, 1],
-        }),
-        feeds: [['xt', [s.c, 1, s.h, s.w]], ['dyt', [s.c, 1, s.h, s.w]]],
-      },
-    };
     for (const pass of PASSES) {
-      const m = models[pass];
-      const session = await ort.InferenceSession.create(m.bytes, { intraOpNumThreads: 2, interOpNumThreads: 1, executionProviders: ['cpu'] });
-      const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
-      m.feeds.forEach(([name, dims], i) => {
-        feeds[name] = new ort.Tensor('float32', new Random(10 + i).normalArray(dims.reduce((a, b) => a * b, 1)), dims);
-      });
-      await session.run(feeds);
+      const peer = await peerSession(s, pass);
       const times: number[] = [];
       for (let r = 0; r < reps; r++) {
         const t0 = performance.now();
-        await session.run(feeds);
+        await peer.run();
         times.push(performance.now() - t0);
       }
       const ms = median(times);
-      results.push({ path: label, shape: s.name, pass, gflops: flops(s) / ms / 1e6, ms, reps });
-      await session.release();
+      results.push({ path: PATHS.ort, shape: s.name, pass, gflops: flops(s) / ms / 1e6, ms, reps });
+      await peer.release();
     }
   }
   return results;
+}
+
+/**
+ * The ort-kernel path and plain onnxruntime timed in turn, repetition by repetition, in one
+ * process: both see the same machine load. vs_peer = median of peer time / kernel time.
+ */
+async function pairedWithPeer(s: Shape, pass: Pass, fn: () => tf.Tensor, reps: number): Promise<{ ms: number; peerMs: number; vsPeer: number }> {
+  const peer = await peerSession(s, pass);
+  tf.tidy(fn).dispose();
+  const mine: number[] = [];
+  const theirs: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    let t0 = performance.now();
+    tf.tidy(fn).dispose();
+    mine.push(performance.now() - t0);
+    t0 = performance.now();
+    await peer.run();
+    theirs.push(performance.now() - t0);
+  }
+  await peer.release();
+  return { ms: median(mine), peerMs: median(theirs), vsPeer: median(mine.map((m, i) => theirs[i] / m)) };
 }
 
 // --- crossover: where the ort kernels start to win ------------------------------------------
@@ -356,6 +391,11 @@ async function main(): Promise<void> {
     results.push(...runChild(p, p === 'cpu' ? cpuReps : reps));
   }
   console.log(table(results));
+  const paired = results.filter((r) => r.vsPeer !== undefined);
+  if (paired.length > 0) {
+    console.log('\nort kernels vs plain onnxruntime, timed back to back in one process (target >= 85%):');
+    for (const r of paired) console.log(`  ${r.path.padEnd(50)} ${r.shape.padEnd(24)} ${r.pass.padEnd(8)} ${(100 * r.vsPeer!).toFixed(0).padStart(4)}%`);
+  }
   const out = path.join(__dirname, '..', '..', 'bench', 'results', 'conv-bench.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const doc = {

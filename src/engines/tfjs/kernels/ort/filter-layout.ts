@@ -9,8 +9,9 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-const seen = new WeakMap<tf.DataId, number>();
-const transposed = new WeakMap<tf.DataId, Float32Array>();
+// per filter data, per dims it is read in (a tensor could serve as a dense and a depthwise filter)
+const seen = new WeakMap<tf.DataId, Map<string, number>>();
+const transposed = new WeakMap<tf.DataId, Map<string, Float32Array>>();
 
 /** [d0, d1, d2, d3] → [d3, d2, d0, d1] (the Transpose perm [3, 2, 0, 1]). */
 export function toOrtFilter(values: Float32Array, dims: readonly number[]): Float32Array {
@@ -32,12 +33,17 @@ export function toOrtFilter(values: Float32Array, dims: readonly number[]): Floa
  * then the model transposes it itself. `read` gives the tfjs values (called once).
  */
 export function cachedOrtFilter(dataId: tf.DataId, dims: readonly number[], read: () => Float32Array): Float32Array | null {
-  const hit = transposed.get(dataId);
+  const key = dims.join(',');
+  const hit = transposed.get(dataId)?.get(key);
   if (hit) return hit;
-  const uses = (seen.get(dataId) ?? 0) + 1;
-  seen.set(dataId, uses);
+  const counts = seen.get(dataId) ?? new Map<string, number>();
+  seen.set(dataId, counts);
+  const uses = (counts.get(key) ?? 0) + 1;
+  counts.set(key, uses);
   if (uses < 2) return null;
   const t = toOrtFilter(read(), dims);
-  transposed.set(dataId, t);
+  const kept = transposed.get(dataId) ?? new Map<string, Float32Array>();
+  transposed.set(dataId, kept);
+  kept.set(key, t);
   return t;
 }
