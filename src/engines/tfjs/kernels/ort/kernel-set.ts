@@ -107,9 +107,6 @@ const ORT_KERNELS: [string, OrtImpl][] = [
   [tf._FusedMatMul, (a) => ortMatMul(a, minMacs.matmul)],
 ];
 
-/** Names of the kernels the 'ort' set provides. */
-export const ORT_KERNEL_NAMES = ORT_KERNELS.map(([name]) => name);
-
 /** Calls that went to onnxruntime, per kernel, and those handed below (tests and benchmarks read them). */
 export const ortCalls = { ort: new Map<string, number>(), below: new Map<string, number>() };
 const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);

@@ -21,17 +21,9 @@ function isWasm(backend: tf.KernelBackend): backend is WasmBackendLike {
   return 'wasm' in backend && 'dataIdMap' in backend && typeof (backend as Partial<WasmBackendLike>).makeOutput === 'function';
 }
 
-/** Whether the data of this backend's tensors can be given to onnxruntime as they are. */
-export function sharesMemory(backend: tf.KernelBackend): boolean {
-  return !isWasm(backend) || !(backend.wasm.HEAPU8.buffer instanceof SharedArrayBuffer);
-}
-
 function wasmView(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
   return new Float32Array(backend.wasm.HEAPU8.buffer, backend.dataIdMap.get(t.dataId).memoryOffset, size(t.shape));
 }
-
-/** Copies made for the threaded wasm heap, in bytes (the benchmarks report them). */
-export const copyStats = { bytesIn: 0, bytesOut: 0 };
 
 /** A model input: a tfjs tensor, or host values kept by hrdet (filters in onnxruntime's layout). */
 export type Feed = tf.TensorInfo | Float32Array;
@@ -54,7 +46,6 @@ export function runSession(backend: tf.KernelBackend, model: KernelSession, inpu
         continue;
       }
       const view = wasmView(backend, t);
-      if (shared) copyStats.bytesIn += view.byteLength;
       feeds[name] = ortTensor('float32', shared ? view.slice() : view, inputDims[name]);
     }
     if (!shared) {
@@ -62,7 +53,6 @@ export function runSession(backend: tf.KernelBackend, model: KernelSession, inpu
     } else {
       const result = session.run(feeds, { [outputName]: null })[outputName].data as Float32Array;
       wasmView(backend, out).set(result);
-      copyStats.bytesOut += result.byteLength;
     }
     return out;
   }
