@@ -195,7 +195,10 @@ async function main() {
   }
   const out = path.join(__dirname, '..', '..', 'bench', 'results', 'model-bench.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const doc = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model }, node: process.version, rows };
+  // keep rows of models not run this time (the 800x1216 model takes minutes per path)
+  const earlier: Record<string, unknown>[] = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')).rows ?? []) : [];
+  const merged = [...earlier.filter((e) => !rows.some((r) => r.path === e.path && r.model === e.model)), ...rows];
+  const doc = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model }, node: process.version, rows: merged };
   fs.writeFileSync(`${out}.tmp`, `${JSON.stringify(doc, null, 2)}\n`);
   fs.renameSync(`${out}.tmp`, out);
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
