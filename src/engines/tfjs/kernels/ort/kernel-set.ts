@@ -30,7 +30,7 @@ export interface KernelSetReport {
  * multiply-adds, its backprop kernels lose at every size measured (down to 2K). A matrix
  * product takes the forward rule: wasm's 1x1 convolution, which the crossover measures, is
  * the same XNNPACK GEMM as its matMul. Depthwise convolutions never pay: onnxruntime's ran
- * 1.4-14x slower than single-threaded wasm's at every size measured (0.15M-35M multiply-adds),
+ * 1.4-14x slower than single-threaded wasm's at every size measured (2K-35M multiply-adds),
  * so by default they all stay on wasm (the rule is Infinity; HRDET_ORT_MIN_MACS still opens it).
  */
 export const DEFAULT_MIN_MACS = { conv: 2 ** 21, convBackprop: 0, depthwise: Infinity, matmul: 2 ** 21 };
