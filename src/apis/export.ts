@@ -10,7 +10,7 @@ import { traceModel, type TracedModel } from '../export/trace-model';
 import { optimizeGraph, type OptimizeReport } from '../engines/onnx/passes/optimize';
 import { initBackend } from '../engines/tfjs/backend';
 import { writeFileAtomic } from '../io/atomic-write';
-import { encodeOnnx } from '../export/onnx-writer';
+import { encodeOnnx } from '../engines/onnx/onnx-writer';
 import { writeTritonRepository, type TritonOptions } from '../export/triton';
 import { describeProvider, OnnxModel } from '../runtime/onnx-model';
 import { forwardTfjs } from './forward';

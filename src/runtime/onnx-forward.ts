@@ -1,7 +1,7 @@
 import type { HostTensor } from '../core/host-tensor';
 import type { BaseModel } from '../models/base-model';
 import { optimizeGraph } from '../engines/onnx/passes/optimize';
-import { encodeOnnx } from '../export/onnx-writer';
+import { encodeOnnx } from '../engines/onnx/onnx-writer';
 import { traceModel } from '../export/trace-model';
 import { OnnxModel, type OnnxModelOptions } from './onnx-model';
 

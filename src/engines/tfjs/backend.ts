@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import { installTfjsExtensions } from './extensions';
+import { activeKernelSet, chooseKernelSet, type KernelSetReport } from './kernels/ort/kernel-set';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -15,6 +16,8 @@ export interface BackendReport {
   skipped: { name: BackendName; reason: string }[];
   /** wasm: the threads its kernels run on (1: the single-threaded build). */
   threads?: number;
+  /** wasm and cpu: the kernel set their convolutions and matrix products run on. */
+  kernels?: KernelSetReport;
 }
 
 export interface BackendOptions {
@@ -24,9 +27,12 @@ export interface BackendOptions {
    * wasm backend has not started yet in this process.
    */
   wasmThreads?: number;
+  /** Kernel set ('ort' | 'wasm'); default HRDET_KERNELS, else 'ort' when it can run. Chosen once per process. */
+  kernels?: string;
 }
 
 let active: BackendReport | null = null;
+let kernels: KernelSetReport | null = null;
 
 installTfjsExtensions();
 
@@ -150,17 +156,36 @@ async function tryBackend(name: BackendName, options: BackendOptions): Promise<s
 }
 
 function report(name: BackendName, skipped: BackendReport['skipped']): BackendReport {
-  return name === 'wasm' ? { name, skipped, threads: tfwasm.getThreadsCount() } : { name, skipped };
+  if (name === 'tensorflow') return { name, skipped };
+  const set = { name: activeKernelSet(), ...(kernels?.reason ? { reason: kernels.reason } : {}) };
+  return name === 'wasm' ? { name, skipped, threads: tfwasm.getThreadsCount(), kernels: set } : { name, skipped, kernels: set };
+}
+
+/**
+ * Pick the kernel set (once, or again when asked for explicitly). With the 'ort' set the wasm
+ * backend starts single-threaded unless told otherwise: its heavy kernels then run on
+ * onnxruntime's pool, a second pool would only compete for the cores, and the unshared heap
+ * of the single-threaded build lets onnxruntime read and write tfjs's tensors in place.
+ */
+function pickKernels(options: BackendOptions): BackendOptions {
+  if (!kernels || options.kernels !== undefined) kernels = chooseKernelSet(options.kernels);
+  const envThreads = process.env.HRDET_WASM_THREADS;
+  const threadsGiven = options.wasmThreads !== undefined || (envThreads !== undefined && envThreads !== '');
+  return kernels.name === 'ort' && !threadsGiven ? { ...options, wasmThreads: 1 } : options;
 }
 
 /**
  * Pick the tfjs backend: the requested one (argument, else HRDET_BACKEND), else the first
  * that works of tensorflow > wasm > cpu. A requested backend that fails is an error.
  */
-export async function initBackend(requested?: string, options: BackendOptions = {}): Promise<BackendReport> {
+export async function initBackend(requested?: string, given: BackendOptions = {}): Promise<BackendReport> {
   installTfjsExtensions();
+  const options = pickKernels(given);
   const want = requested ?? process.env.HRDET_BACKEND;
-  if (active && (!want || want === active.name)) return active;
+  if (active && (!want || want === active.name)) {
+    active = report(active.name, active.skipped);
+    return active;
+  }
   if (want) {
     if (!BACKEND_PREFERENCE.includes(want as BackendName)) {
       throw new Error(`unknown backend '${want}': expected one of ${BACKEND_PREFERENCE.join(', ')}`);

@@ -45,8 +45,8 @@ describe('tfjs backend start-up', function () {
     expect(warnings.join('\n')).to.not.match(/TensorFlow\.js in Node/);
   });
 
-  it('wasm runs on every CPU (at most 8) by default and exits without waiting on its threads', () => {
-    const r = startInChild({ HRDET_WASM_THREADS: '' });
+  it("with wasm's own kernels, wasm runs on every CPU (at most 8) by default and exits without waiting on its threads", () => {
+    const r = startInChild({ HRDET_WASM_THREADS: '', HRDET_KERNELS: 'wasm' });
     expect(r.status, r.stderr).to.equal(0);
     expect(r.out.name).to.equal('wasm');
     expect(r.out.threads).to.equal(Math.min(os.cpus().length, 8));
@@ -54,7 +54,7 @@ describe('tfjs backend start-up', function () {
   });
 
   it('HRDET_WASM_THREADS=1 switches to the single-threaded build; a bad value is an error', () => {
-    const one = startInChild({ HRDET_WASM_THREADS: '1' });
+    const one = startInChild({ HRDET_WASM_THREADS: '1', HRDET_KERNELS: 'wasm' });
     expect(one.status, one.stderr).to.equal(0);
     expect(one.out.threads).to.equal(1);
     const bad = startInChild({ HRDET_WASM_THREADS: 'many' });

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '../../../src/core/random';
 import { symmetricGeometry } from '../../../src/engines/tfjs/conv-geometry';
 import { convFilterGrad, convInputGrad, depthwiseFilterGrad } from '../../../src/engines/tfjs/conv-grad';
-import { describeOnBackends } from '../../core/helpers/backends';
+import { describeWithKernelSets } from './helpers/kernel-sets';
 import { outSize, referenceConvGrads, type RefGeometry } from './helpers/reference-conv';
 
 function randomTensor(shape: number[], seed: number): tf.Tensor {
@@ -64,7 +64,7 @@ function refGeometry(c: Case, groups = 1, cout = c.cout): RefGeometry {
   };
 }
 
-describeOnBackends('tfjs conv gradients', () => {
+describeWithKernelSets('tfjs conv gradients', () => {
   for (const c of CASES) {
     it(`dense ${c.title}`, () => {
       const r = refGeometry(c);

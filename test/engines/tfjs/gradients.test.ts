@@ -1,17 +1,19 @@
 /**
  * Every differentiable op of the engine contract has a gradient on the wasm and cpu
- * backends that agrees with central finite differences of its forward.
+ * backends that agrees with central finite differences of its forward. The dense ops (the
+ * ones the kernel sets implement) are checked with both kernel sets.
  */
 import { hostTensor } from '../../../src/core/host-tensor';
 import * as F from '../../../src/core/ops';
 import type { Tensor } from '../../../src/core/tensor';
 import { describeOnBackends } from '../../core/helpers/backends';
+import { describeWithKernelSets } from './helpers/kernel-sets';
 import { awayFromIntegers, awayFromZero, distinctHost, expectGradient, randomHost, type GradCheck } from './helpers/finite-difference';
 
 const positive = (shape: number[], seed: number) => randomHost(shape, seed, (v) => 0.5 + Math.abs(v));
 const scaled = (shape: number[], seed: number, s: number) => randomHost(shape, seed, (v) => v * s);
 
-describeOnBackends('tfjs gradients: dense', (h) => {
+describeWithKernelSets('tfjs gradients: dense', (h) => {
   const check = (c: GradCheck) => expectGradient(h.engine, c);
   const x = (shape: number[], seed = 1) => randomHost(shape, seed);
 

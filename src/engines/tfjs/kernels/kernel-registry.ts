@@ -10,6 +10,7 @@ export type KernelResult = ReturnType<tf.KernelFunc>;
 
 const replaced = new Map<string, tf.KernelConfig>();
 const installed = new Map<string, tf.KernelConfig>();
+const layered = new Set<string>();
 
 const key = (kernelName: string, backendName: string) => `${backendName}_${kernelName}`;
 
@@ -51,4 +52,18 @@ export function uninstallKernel(kernelName: string, backendName: string): void {
 /** Kernels installed by hrdet, as "backend/kernel" strings. */
 export function installedKernels(): string[] {
   return [...installed.values()].map((c) => `${c.backendName}/${c.kernelName}`).sort();
+}
+
+/**
+ * Put `make(below)` in front of whatever `kernelName` runs on `backendName` now (the backend's
+ * kernel or hrdet's replacement), keeping its setup. For a kernel set that handles some calls
+ * and hands the rest to the kernel below. Once per pair: a second call is ignored.
+ */
+export function layerKernel(kernelName: string, backendName: string, make: (below: Kernel | undefined) => Kernel): void {
+  const k = `layer:${key(kernelName, backendName)}`;
+  if (layered.has(k)) return;
+  layered.add(k);
+  const existing = tf.getKernel(kernelName, backendName);
+  if (existing) tf.unregisterKernel(kernelName, backendName);
+  tf.registerKernel({ kernelName, backendName, kernelFunc: make(existing?.kernelFunc), setupFunc: existing?.setupFunc, disposeFunc: existing?.disposeFunc });
 }

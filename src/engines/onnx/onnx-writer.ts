@@ -1,7 +1,7 @@
-import type { HostTensor } from '../core/host-tensor';
-import type { AttrValue, Graph, ValueInfo } from '../engines/onnx/graph';
-import { dimToString, isStatic } from '../engines/onnx/sym-dim';
-import { onnxDataType } from '../engines/onnx/sym-tensor';
+import type { HostTensor } from '../../core/host-tensor';
+import type { AttrValue, Graph, ValueInfo } from './graph';
+import { dimToString, isStatic } from './sym-dim';
+import { onnxDataType } from './sym-tensor';
 
 // onnx-proto ships protobufjs static code generated from onnx.proto (ModelProto and friends)
 // eslint-disable-next-line @typescript-eslint/no-require-imports
