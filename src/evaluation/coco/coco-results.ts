@@ -68,6 +68,10 @@ function checkRecord(gt: CocoGroundTruth, r: unknown, i: number, iouType: IouTyp
   }
   // as loadRes: a box stands in for a mask (its rectangle) and a mask for a box (its extent)
   if (iouType === 'keypoints' && rec.keypoints === undefined) throw fail('keypoints', 'missing (needed for iou type keypoints)');
+  const names = gt.categories.get(rec.category_id)!.keypoints;
+  if (iouType === 'keypoints' && names && (rec.keypoints as number[]).length !== 3 * names.length) {
+    throw fail('keypoints', `expected ${3 * names.length} numbers (${names.length} keypoints), got ${(rec.keypoints as number[]).length}`);
+  }
   if (iouType !== 'keypoints' && rec.bbox === undefined && rec.segmentation === undefined) {
     throw fail('', `has neither bbox nor segmentation (needed for iou type ${iouType})`);
   }

@@ -69,6 +69,9 @@ export function prepare(gt: CocoGroundTruth, dts: readonly CocoDetection[], p: C
       if (a.num_keypoints === undefined || !a.keypoints) {
         throw new FileError(gt.source, `annotations[${n}] (id ${a.id}): keypoints and num_keypoints needed for keypoints`);
       }
+      if (a.keypoints.length !== 3 * p.kptOksSigmas.length) {
+        throw new FileError(gt.source, `annotations[${n}] (id ${a.id}).keypoints: expected ${3 * p.kptOksSigmas.length} numbers, got ${a.keypoints.length}`);
+      }
       ignore = a.num_keypoints === 0 || ignore;
     }
     c.gts.push({ id: a.id, area: a.area, iscrowd: a.iscrowd === 1, ignore, bbox: a.bbox, rle, keypoints: a.keypoints });
@@ -76,6 +79,9 @@ export function prepare(gt: CocoGroundTruth, dts: readonly CocoDetection[], p: C
   for (const d of dts) {
     const c = cell(d.image_id, d.category_id);
     if (!c) continue;
+    if (keypoints && d.keypoints!.length !== 3 * p.kptOksSigmas.length) {
+      throw new FileError('results', `record ${d.id - 1}.keypoints: expected ${3 * p.kptOksSigmas.length} numbers, got ${d.keypoints!.length}`);
+    }
     if (segm && !d.rle) {
       const img = gt.images.get(d.image_id)!;
       const rle = segmentationToRle(d.segmentation ?? boxPolygon(d.bbox), img.height, img.width);

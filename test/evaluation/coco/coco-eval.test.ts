@@ -116,3 +116,12 @@ describe('COCOeval: hand-made cases', () => {
     expect(formatFixed3(0.34449)).to.equal('0.344');
   });
 });
+
+describe('COCOeval: keypoints', () => {
+  it('rejects keypoint results of the wrong length, naming the record', () => {
+    const gt = JSON.parse(readFileSync(join(sharedFixtures(), 'coco_eval', 'gt.json'), 'utf8'));
+    const dts = JSON.parse(readFileSync(join(sharedFixtures(), 'coco_eval', 'dt_keypoints.json'), 'utf8'));
+    dts[3].keypoints = dts[3].keypoints.slice(0, 30);
+    expect(() => evaluateCoco(gt, dts, 'keypoints')).to.throw(/record 3.keypoints: expected 51 numbers \(17 keypoints\), got 30/);
+  });
+});
