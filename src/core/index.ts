@@ -10,6 +10,7 @@ export * from './init';
 export * from './init-cfg';
 export * from './random';
 export * from './nn/conv2d';
+export * from './nn/conv-transpose2d';
 export * from './nn/batch-norm2d';
 export * from './nn/group-norm';
 export * from './nn/linear';
