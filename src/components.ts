@@ -21,3 +21,4 @@ import './models/losses/smooth-l1-loss';
 import './models/losses/iou-loss';
 import './models/losses/giou-loss';
 import './models/losses/keypoint-mse-loss';
+import './models/losses/label-smooth-loss';
