@@ -16,5 +16,8 @@ export * from './nn/group-norm';
 export * from './nn/linear';
 export * from './nn/containers';
 export * from './nn/activations';
+export * from './nn/scale';
+export * from './nn/dropout';
+export * from './nn/dropout2d';
 export * from './nn/norm';
 export * from './nn/conv-module';
