@@ -124,7 +124,10 @@ describeOnBackends('losses: hand-computed values', (h) => {
   it('an empty weight or target gives 0 (nothing to regress), not NaN', () => {
     const empty = () => h.f32([0, 4], []);
     expectTensor(val(() => new L1Loss().forward(empty(), empty(), { weight: h.f32([0], []) })), [], [0]);
-    expectTensor(val(() => new GIoULoss().forward(empty(), empty())), [], [0]);
+    expectTensor(val(() => new SmoothL1Loss().forward(empty(), empty())), [], [0]);
+    expectTensor(val(() => new GIoULoss().forward(empty(), empty(), { weight: h.f32([0], []) })), [], [0]);
+    // IoU losses keep reduction 'none' on the regular path: an empty loss, not a scalar
+    expectTensor(val(() => new IoULoss().forward(empty(), empty(), { weight: h.f32([0], []), reductionOverride: 'none' })), [0], []);
   });
 
   it('IoU losses on boxes [0,0,2,2] and [1,1,3,3]: IoU 1/7, enclosing area 9', () => {
