@@ -95,6 +95,9 @@ describeOnBackends('losses: hand-computed values', (h) => {
     expectTensor(out, [2, 2], [ln(2), ln(2), ln(2), ln(2)]);
     const big = val(() => ce.forward(h.f32([1, 2], [-30, 30]), h.i32([1], [1])));
     expectTensor(big, [1, 2], [Math.log1p(Math.exp(-30)), Math.log1p(Math.exp(-30))], { atol: 1e-12, rtol: 1e-4 });
+    // targets shaped like the logits: elements equal to ignore_index (or negative) weigh 0, soft values count
+    const soft = new CrossEntropyLoss({ use_sigmoid: true, ignore_index: 0 });
+    expectTensor(val(() => soft.forward(h.f32([1, 3], [0, 0, 0]), h.f32([1, 3], [0.5, 0, -1]))), [], [ln(2) / 3]);
   });
 
   it('mask cross entropy scores each RoI on its label channel', () => {
