@@ -36,7 +36,7 @@ import * as F from '../src/core/ops';
 import { Random, seed } from '../src/core/random';
 import { OnnxTracer } from '../src/engines/onnx/onnx-tracer';
 import { initBackend } from '../src/engines/tfjs/backend';
-import { encodeOnnx, readOnnxSummary } from '../src/io/onnx-writer';
+import { encodeOnnx, readOnnxSummary } from '../src/export/onnx-writer';
 import { readSafetensors, writeSafetensors } from '../src/io/safetensors';
 import { describeProvider, OnnxModel } from '../src/runtime/onnx-model';
 

@@ -4,7 +4,7 @@ import { shapeString } from '../core/host-tensor';
 import type { Module } from '../core/module';
 import type { Tensor } from '../core/tensor';
 import { Model } from '../models/model';
-import { Neck } from '../necks/neck';
+import { Neck } from '../models/necks/neck';
 import { ShapeEngine, type CountedOp } from '../engines/shape/shape-engine';
 
 /** One row of the per-module table. */

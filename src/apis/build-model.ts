@@ -1,3 +1,4 @@
+import { initWeights } from '../nn/init/init-cfg';
 import * as path from 'node:path';
 import type { Container } from 'inversify';
 import '../components';
@@ -6,7 +7,7 @@ import { defaultContainer } from '../registry/container';
 import { MODELS } from '../registry/registries';
 import { SERVICES, type CheckpointIO, type Logger } from '../registry/services';
 import { Model } from '../models/model';
-import { withoutInit } from '../core/init';
+import { withoutInit } from '../nn/init/initializers';
 import { loadCheckpoint } from '../io/checkpoint';
 import { buildFromConfig, inSourceFile, loadConfig, loadPlugins, type ConfigObject, type LoadedConfig } from '../config';
 
@@ -18,7 +19,7 @@ export interface BuildModelOptions {
   container?: Container;
   /**
    * Initialise the weights (default true): PyTorch's layer defaults at construction, then
-   * `model.initWeights()` (every component's init_cfg, Pretrained checkpoints included).
+   * `initWeights(model)` (every component's init_cfg, Pretrained checkpoints included).
    * Analysis, and loading a checkpoint that sets every weight, can skip it: initialising a
    * 100M-parameter model takes seconds.
    */
@@ -70,7 +71,7 @@ export async function buildModel(source: string | ConfigObject, opts: BuildModel
     const io = container.isBound(SERVICES.CheckpointIO) ? container.get<CheckpointIO>(SERVICES.CheckpointIO) : FILE_CHECKPOINT_IO;
     const logger = container.get<Logger>(SERVICES.Logger);
     try {
-      await model.initWeights({ loadCheckpoint: (f) => io.loadStateDict(f), logger, path: 'model' });
+      await initWeights(model, { loadCheckpoint: (f) => io.loadStateDict(f), logger, path: 'model' });
     } catch (e) {
       throw inSourceFile(e, loaded);
     }

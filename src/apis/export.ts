@@ -1,18 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { UserError } from '../core/errors';
-import { withEngine } from '../core/engine-context';
 import { hostTensor, numel, shapeString, type HostTensor } from '../core/host-tensor';
-import type { Parameter } from '../core/parameter';
 import { Random } from '../core/random';
 import type { Model } from '../models/model';
 import type { ValueInfo } from '../engines/onnx/graph';
-import { OnnxTracer, type AxisSymbols } from '../engines/onnx/onnx-tracer';
+import type { AxisSymbols } from '../engines/onnx/onnx-tracer';
+import { traceModel, type TracedModel } from '../export/trace-model';
 import { optimizeGraph, type OptimizeReport } from '../engines/onnx/passes/optimize';
 import { initBackend } from '../engines/tfjs/backend';
 import { writeFileAtomic } from '../io/atomic-write';
-import { encodeOnnx } from '../io/onnx-writer';
-import { writeTritonRepository, type TritonOptions } from '../io/triton';
+import { encodeOnnx } from '../export/onnx-writer';
+import { writeTritonRepository, type TritonOptions } from '../export/triton';
 import { describeProvider, OnnxModel } from '../runtime/onnx-model';
 import { forwardTfjs } from './forward';
 
@@ -156,25 +155,6 @@ export async function exportOnnx(model: Model, opts: ExportOptions = {}): Promis
   } finally {
     model.train(wasTraining);
   }
-}
-
-interface TracedModel {
-  tracer: OnnxTracer;
-  /** Symbol per input axis (null: fixed). */
-  symbols: AxisSymbols;
-}
-
-/** Run the model's forward on the ONNX tracer. */
-export function traceModel(model: Model, inputShape: readonly number[], o: { opset?: number; dynamic: boolean; dynamicBatch: boolean }): TracedModel {
-  const paramNames = new Map<Parameter, string>();
-  for (const [key, p] of model.namedState()) if (!paramNames.has(p)) paramNames.set(p, key);
-  const tracer = new OnnxTracer({ opset: o.opset, paramNames });
-  const symbols: AxisSymbols = o.dynamic ? ['batch', null, 'height', 'width'] : [o.dynamicBatch ? 'batch' : null, null, null, null];
-  const x = tracer.input('input', inputShape, 'float32', symbols);
-  const named = withEngine(tracer, () => model.forwardNamed(x));
-  if (named.size === 0) throw new UserError(`${model.typeName} returned no outputs to export`);
-  for (const [name, t] of named) tracer.output(name, t);
-  return { tracer, symbols };
 }
 
 /** The traced shape, plus (dynamic) another batch and a size the graph accepts. */

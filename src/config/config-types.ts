@@ -5,7 +5,7 @@
  * Each component file adds its options to one of the maps below by declaration merging, with
  * the input type of its zod option schema:
  *
- *   declare module '../config/config-types' {
+ *   declare module 'config-types' {
  *     interface BackboneOptionsMap { HRNet: z.input<typeof hrnetOptions> }
  *   }
  *

@@ -1,7 +1,6 @@
 import { shapeString, type HostTensor } from './host-tensor';
 import { Buffer, Parameter } from './parameter';
 import { currentEngine } from './engine-context';
-import { initWeightsOf, type InitCfg, type InitWeightsOptions } from './init-cfg';
 
 export interface LoadReport {
   missing: string[];
@@ -33,10 +32,11 @@ export abstract class Module {
   private readonly _children = new Map<string, Module>();
   training = true;
   /**
-   * mmengine's init_cfg: how initWeights() initialises this module's subtree. Components set
-   * it from their validated `init_cfg` option, or to their mm* default when it is absent.
+   * mmengine's init_cfg: how `initWeights()` (nn/init) initialises this module's subtree.
+   * Components set it from their validated `init_cfg` option, or to their mm* default when it
+   * is absent; it is parsed and checked when the weights are initialised.
    */
-  initCfg: InitCfg | null = null;
+  initCfg: unknown = null;
 
   /** Name used by init_cfg `layer` matching and by analysis output (PyTorch class name). */
   get typeName(): string {
@@ -112,17 +112,7 @@ export abstract class Module {
   // --- initialisation ----------------------------------------------------------------------
 
   /**
-   * mmengine's BaseModule.init_weights: this module's init_cfg (all but Pretrained entries),
-   * then every child that has an init_weights of its own (recursively), then defaultInit(),
-   * then the Pretrained entries, which so win over everything below. Pretrained checkpoints
-   * are read through `opts.loadCheckpoint` (the API layer passes checkpoint I/O in).
-   */
-  async initWeights(opts: InitWeightsOptions = {}): Promise<void> {
-    await initWeightsOf(this, opts);
-  }
-
-  /**
-   * Whether initWeights() reaches this module when it walks down from a parent. As in
+   * Whether `initWeights()` (nn/init) reaches this module when it walks down from a parent. As in
    * mmengine, plain PyTorch containers (nn.Sequential, nn.ModuleList) have no init_weights,
    * so nothing below them is reached; mm* components and mmengine's containers are.
    */

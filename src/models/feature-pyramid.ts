@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { Model, type NamedOutputs } from './model';
-import type { ShapeSpec } from '../backbones/backbone';
+import type { ShapeSpec } from './backbones/backbone';
 import { ConfigError } from '../core/errors';
 import type { LoadReport, Module, StateDict } from '../core/module';
 import type { Tensor } from '../core/tensor';
-import { Conv2d } from '../core/nn/conv2d';
-import { HRNet } from '../backbones/hrnet/hrnet';
-import { officialBackboneKeyMap, type KeyRule } from './official-key-map';
+import { Conv2d } from '../nn/conv2d';
+import { HRNet } from './backbones/hrnet/hrnet';
+import { officialBackboneKeyMap, type KeyRule } from './backbones/hrnet/official-key-map';
 import { BACKBONES, MODELS, NECKS } from '../registry/registries';
 import type { BuildContext, ConfigDict } from '../registry/build-context';
-import { initCfg } from '../registry/validation';
+import { initCfg } from '../nn/option-schemas';
 
 const componentCfg = z.object({ type: z.string() }).passthrough();
 

@@ -1,9 +1,9 @@
 import { Model, type NamedOutputs } from './model';
-import { Backbone, type ShapeSpec } from '../backbones/backbone';
+import { Backbone, type ShapeSpec } from './backbones/backbone';
 import { ConfigError } from '../core/errors';
-import { Neck } from '../necks/neck';
-import { FeatureHead } from '../heads/feature-head';
-import { Conv2d } from '../core/nn/conv2d';
+import { Neck } from './necks/neck';
+import { FeatureHead } from './heads/feature-head';
+import { Conv2d } from '../nn/conv2d';
 import type { Tensor } from '../core/tensor';
 import { BACKBONES, HEADS, NECKS } from '../registry/registries';
 import type { BuildContext } from '../registry/build-context';

@@ -1,8 +1,8 @@
 import type { HostTensor } from '../core/host-tensor';
 import type { Model } from '../models/model';
 import { optimizeGraph } from '../engines/onnx/passes/optimize';
-import { encodeOnnx } from '../io/onnx-writer';
-import { traceModel } from '../apis/export';
+import { encodeOnnx } from '../export/onnx-writer';
+import { traceModel } from '../export/trace-model';
 import { OnnxModel, type OnnxModelOptions } from './onnx-model';
 
 /** Sessions of models already traced, per model and input shape (a model's weights are fixed once loaded). */

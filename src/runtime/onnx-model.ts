@@ -3,7 +3,7 @@ import type * as ortTypes from 'onnxruntime-node';
 import { FileError, UserError } from '../core/errors';
 import { hostTensor, numel, shapeString, type HostTensor } from '../core/host-tensor';
 import { Random } from '../core/random';
-import { readOnnxSummary, type OnnxSummary, type OnnxValueSummary } from '../io/onnx-writer';
+import { readOnnxSummary, type OnnxSummary, type OnnxValueSummary } from '../export/onnx-writer';
 import { chooseProviders, CUDA_HOWTO, type ProviderName, type ProviderRequest } from './execution-providers';
 import { fromOrt, toOrt } from './ort-tensors';
 

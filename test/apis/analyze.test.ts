@@ -1,19 +1,19 @@
 import { expect } from 'chai';
 import { analyzeModel } from '../../src/apis/analyze';
-import { Backbone, type ShapeSpec } from '../../src/backbones/backbone';
+import { Backbone, type ShapeSpec } from '../../src/models/backbones/backbone';
 import { currentEngine } from '../../src/core/engine-context';
 import { UserError } from '../../src/core/errors';
 import { Module } from '../../src/core/module';
-import { BatchNorm2d } from '../../src/core/nn/batch-norm2d';
-import { Sequential } from '../../src/core/nn/containers';
-import { Conv2d } from '../../src/core/nn/conv2d';
-import { Linear } from '../../src/core/nn/linear';
-import { buildNormLayer } from '../../src/core/nn/norm';
-import { ReLU } from '../../src/core/nn/activations';
+import { BatchNorm2d } from '../../src/nn/batch-norm2d';
+import { Sequential } from '../../src/nn/containers';
+import { Conv2d } from '../../src/nn/conv2d';
+import { Linear } from '../../src/nn/linear';
+import { buildNormLayer } from '../../src/nn/norm';
+import { ReLU } from '../../src/nn/activations';
 import * as F from '../../src/core/ops';
 import type { Tensor } from '../../src/core/tensor';
 import { Model, type NamedOutputs } from '../../src/models/model';
-import { Neck } from '../../src/necks/neck';
+import { Neck } from '../../src/models/necks/neck';
 
 /**
  * A small classifier with hand-countable costs on a 3x32x32 input:

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { register } from '../../src/cli/commands/export';
 import { addGlobalOptions } from '../../src/cli/global-options';
-import { readOnnxSummary } from '../../src/io/onnx-writer';
+import { readOnnxSummary } from '../../src/export/onnx-writer';
 
 /** `hrdet <args>` with only the export command registered; resolves to what it printed on stdout. */
 async function hrdet(args: string[]): Promise<{ stdout: string; stderr: string }> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { exportOnnx } from '../../src/apis/export';
 import { hostTensor, numel } from '../../src/core/host-tensor';
 import { Random } from '../../src/core/random';
-import { tritonConfig } from '../../src/io/triton';
+import { tritonConfig } from '../../src/export/triton';
 import { OnnxModel } from '../../src/runtime/onnx-model';
 import { fixtureModel, loadFixtureCheckpoint } from '../fixtures/hrnet/helpers';
 import { useTfjs } from '../engines/onnx/helpers/parity';

@@ -8,7 +8,7 @@ import { UserError } from '../../src/core/errors';
 import type { HostTensor } from '../../src/core/host-tensor';
 import { seed } from '../../src/core/random';
 import { dimToString } from '../../src/engines/onnx/sym-dim';
-import { readOnnxSummary } from '../../src/io/onnx-writer';
+import { readOnnxSummary } from '../../src/export/onnx-writer';
 import type { Model } from '../../src/models/model';
 import { OnnxModel } from '../../src/runtime/onnx-model';
 import { expectNear, fixtureModel, loadFixtureCheckpoint, readTensors, SHARED_HRNET, type FixtureName } from '../fixtures/hrnet/helpers';

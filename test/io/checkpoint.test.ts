@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { FileError } from '../../src/core/errors';
 import { hostTensor, type HostTensor } from '../../src/core/host-tensor';
 import { hrdetVersion, loadCheckpoint, saveCheckpoint } from '../../src/io/checkpoint';
-import { OFFICIAL_HRNET_KEY_MAPS } from '../../src/io/key-map';
+import { OFFICIAL_HRNET_KEY_MAPS } from '../../src/models/backbones/hrnet/official-key-map';
 import { readSafetensors, encodeSafetensors } from '../../src/io/safetensors';
 import { buildLegacyPth, buildZipPth } from './archive-builder';
 import { f32Bytes, PickleBuilder } from './pickle-builder';

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/core/errors';
-import { applyKeyMap, keyMapSchema, mapKey, OFFICIAL_HRNET_KEY_MAPS } from '../../src/io/key-map';
+import { applyKeyMap, keyMapSchema, mapKey } from '../../src/io/key-map';
+import { OFFICIAL_HRNET_KEY_MAPS } from '../../src/models/backbones/hrnet/official-key-map';
 import { SHARED_FIXTURES } from './fixture-root';
 
 describe('io: key maps', () => {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import * as path from 'node:path';
-import '../../src/backbones/resnet';
-import '../../src/backbones/resnext';
-import '../../src/necks/fpn';
-import '../../src/backbones/hrnet/hrnet';
-import '../../src/necks/hrfpn';
+import '../../src/models/backbones/resnet';
+import '../../src/models/backbones/resnext';
+import '../../src/models/necks/fpn';
+import '../../src/models/backbones/hrnet/hrnet';
+import '../../src/models/necks/hrfpn';
 import * as fs from 'node:fs';
 import { loadCheckpoint } from '../../src/io/checkpoint';
 import { readSafetensors } from '../../src/io/safetensors';

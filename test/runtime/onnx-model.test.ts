@@ -4,7 +4,7 @@ import { UserError } from '../../src/core/errors';
 import { hostTensor } from '../../src/core/host-tensor';
 import * as F from '../../src/core/ops';
 import { OnnxTracer } from '../../src/engines/onnx/onnx-tracer';
-import { encodeOnnx } from '../../src/io/onnx-writer';
+import { encodeOnnx } from '../../src/export/onnx-writer';
 import { chooseProviders, CUDA_HOWTO, cudaMissingReason, parseProviderRequest } from '../../src/runtime/execution-providers';
 import { describeProvider, OnnxModel } from '../../src/runtime/onnx-model';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { Conv2d } from '../../../src/core/nn/conv2d';
-import { ConvTranspose2d } from '../../../src/core/nn/conv-transpose2d';
-import { Linear } from '../../../src/core/nn/linear';
+import { Conv2d } from '../../../src/nn/conv2d';
+import { ConvTranspose2d } from '../../../src/nn/conv-transpose2d';
+import { Linear } from '../../../src/nn/linear';
 import * as F from '../../../src/core/ops';
 import { seed } from '../../../src/core/random';
 import type { Tensor } from '../../../src/core/tensor';

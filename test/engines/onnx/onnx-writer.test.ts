@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { hostTensor } from '../../../src/core/host-tensor';
 import { attr, Graph, int64Tensor } from '../../../src/engines/onnx/graph';
 import * as D from '../../../src/engines/onnx/sym-dim';
-import { encodeOnnx, irVersionFor, readOnnxSummary } from '../../../src/io/onnx-writer';
+import { encodeOnnx, irVersionFor, readOnnxSummary } from '../../../src/export/onnx-writer';
 import { OnnxModel } from '../../../src/runtime/onnx-model';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { withEngine } from '../../../src/core/engine-context';
 import { hostTensor } from '../../../src/core/host-tensor';
-import { BatchNorm2d } from '../../../src/core/nn/batch-norm2d';
-import { ConvModule } from '../../../src/core/nn/conv-module';
-import { Linear } from '../../../src/core/nn/linear';
+import { BatchNorm2d } from '../../../src/nn/batch-norm2d';
+import { ConvModule } from '../../../src/nn/conv-module';
+import { Linear } from '../../../src/nn/linear';
 import * as F from '../../../src/core/ops';
 import type { Module } from '../../../src/core/module';
 import type { Parameter } from '../../../src/core/parameter';

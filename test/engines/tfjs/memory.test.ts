@@ -7,7 +7,10 @@ import { Module } from '../../../src/core/module';
 import * as F from '../../../src/core/ops';
 import { Random } from '../../../src/core/random';
 import type { Tensor } from '../../../src/core/tensor';
-import { BatchNorm2d, Conv2d, ReLU, Sequential } from '../../../src/core';
+import { BatchNorm2d } from '../../../src/nn/batch-norm2d';
+import { Conv2d } from '../../../src/nn/conv2d';
+import { ReLU } from '../../../src/nn/activations';
+import { Sequential } from '../../../src/nn/containers';
 import { TfTensor, unwrap } from '../../../src/engines/tfjs/tfjs-engine';
 import { describeOnBackends } from '../../core/helpers/backends';
 

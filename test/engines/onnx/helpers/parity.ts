@@ -9,7 +9,7 @@ import { TfjsEngine } from '../../../../src/engines/tfjs/tfjs-engine';
 import { OnnxTracer, type AxisSymbols } from '../../../../src/engines/onnx/onnx-tracer';
 import { optimizeGraph } from '../../../../src/engines/onnx/passes/optimize';
 import type { Graph } from '../../../../src/engines/onnx/graph';
-import { encodeOnnx } from '../../../../src/io/onnx-writer';
+import { encodeOnnx } from '../../../../src/export/onnx-writer';
 import { OnnxModel } from '../../../../src/runtime/onnx-model';
 
 export type OpFn = (...xs: Tensor[]) => Tensor | Tensor[];

@@ -1,0 +1,67 @@
+import { Module } from '../core/module';
+import * as F from '../core/ops';
+import type { Parameter } from '../core/parameter';
+import type { Tensor } from '../core/tensor';
+import { kaimingUniform, uniform } from './init/initializers';
+
+export interface Conv2dArgs {
+  stride?: F.IntOrPair;
+  padding?: F.IntOrPair;
+  dilation?: F.IntOrPair;
+  groups?: number;
+  bias?: boolean;
+}
+
+/** torch.nn.Conv2d: weight [out, in/groups, kh, kw], optional bias [out]. */
+export class Conv2d extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  readonly stride: F.IntOrPair;
+  readonly padding: F.IntOrPair;
+  readonly dilation: F.IntOrPair;
+  readonly groups: number;
+
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: F.IntOrPair,
+    args: Conv2dArgs = {},
+  ) {
+    super();
+    const [kh, kw] = F.pair(kernelSize);
+    this.groups = args.groups ?? 1;
+    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
+      throw new Error(`Conv2d: channels ${inChannels}->${outChannels} are not divisible by groups=${this.groups}`);
+    }
+    this.stride = args.stride ?? 1;
+    this.padding = args.padding ?? 0;
+    this.dilation = args.dilation ?? 1;
+    this.weight = this.addParameter('weight', [outChannels, inChannels / this.groups, kh, kw]);
+    this.bias = args.bias === false ? null : this.addParameter('bias', [outChannels]);
+    this.resetParameters();
+  }
+
+  /** PyTorch's default: kaiming_uniform(a=sqrt(5)) for the weight, U(±1/sqrt(fan_in)) for the bias. */
+  resetParameters(): void {
+    kaimingUniform(this.weight, { a: Math.sqrt(5), mode: 'fan_in', nonlinearity: 'leaky_relu' });
+    if (this.bias) {
+      const fanIn = this.weight.shape.slice(1).reduce((a, b) => a * b, 1);
+      const bound = 1 / Math.sqrt(fanIn);
+      uniform(this.bias, -bound, bound);
+    }
+  }
+
+  /** Multiply-accumulates for an output of spatial size oh x ow (bias excluded, as the HRNet papers count). */
+  macs(outH: number, outW: number): number {
+    return this.weight.numel * outH * outW;
+  }
+
+  forward(x: Tensor): Tensor {
+    return F.conv2d(x, F.param(this.weight), this.bias ? F.param(this.bias) : null, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+}
