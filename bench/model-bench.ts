@@ -21,7 +21,7 @@ import { hostTensor } from '../src/core/host-tensor';
 import { Random } from '../src/core/random';
 import type { Conv2dOptions } from '../src/core/engine';
 import type { Tensor } from '../src/core/tensor';
-import type { Model } from '../src/models/model';
+import type { BaseModel } from '../src/models/base-model';
 
 interface ConvCall {
   x: number[]; // physical NHWC
@@ -39,7 +39,7 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-function recordConvs(engine: TfjsEngine, model: Model, input: Tensor): ConvCall[] {
+function recordConvs(engine: TfjsEngine, model: BaseModel, input: Tensor): ConvCall[] {
   const calls: ConvCall[] = [];
   const original = engine.conv2d.bind(engine);
   engine.conv2d = (x, w, b, o) => {
@@ -48,7 +48,7 @@ function recordConvs(engine: TfjsEngine, model: Model, input: Tensor): ConvCall[
     return original(x, w, b, o);
   };
   try {
-    tf.tidy(() => withEngine(engine, () => void model.forwardNamed(input)));
+    tf.tidy(() => withEngine(engine, () => void model.forward(input)));
   } finally {
     engine.conv2d = original;
   }
@@ -85,7 +85,7 @@ async function benchModel(backend: string, spec: (typeof MODELS)[number], reps: 
   const outShapes = tf.tidy(() => replay.map((r) => run(r).shape as number[]));
   const totalMacs = macs(calls, outShapes);
   const sync = (t: tf.Tensor | tf.Tensor[]) => (Array.isArray(t) ? t.forEach((x) => x.dataSync()) : t.dataSync());
-  const modelMs = timeIt(() => tf.tidy(() => withEngine(engine, () => sync([...model.forwardNamed(input).values()].map(unwrap)))), reps);
+  const modelMs = timeIt(() => tf.tidy(() => withEngine(engine, () => sync([...model.forward(input).values()].map(unwrap)))), reps);
   const convMs = timeIt(() => tf.tidy(() => replay.forEach((r) => sync(run(r)))), reps);
   replay.forEach((r) => (r.x.dispose(), r.w.dispose()));
   const modelRate = (2 * totalMacs) / (modelMs * 1e6);

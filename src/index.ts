@@ -28,7 +28,7 @@ export { build, createContainer, defaultContainer, BuildContext } from './regist
 export { SERVICES, type CheckpointIO, type Logger, type Progress, type ProgressBar } from './registry/services';
 export { Backbone, type ShapeSpec } from './models/backbones/backbone';
 export { Neck } from './models/necks/neck';
-export { Model, type NamedOutputs } from './models/model';
+export { BaseModel, type NamedTensors, FORWARD_MODES, type ForwardMode, type LossDict } from './models/base-model';
 export { initBackend, activeBackend, type BackendReport } from './engines/tfjs/backend';
 export { TfjsEngine } from './engines/tfjs/tfjs-engine';
 export * from './config';

@@ -3,7 +3,7 @@ import { withEngine } from '../core/engine-context';
 import { shapeString } from '../core/host-tensor';
 import type { Module } from '../core/module';
 import type { Tensor } from '../core/tensor';
-import { Model } from '../models/model';
+import { BaseModel } from '../models/base-model';
 import { Neck } from '../models/necks/neck';
 import { ShapeEngine, type CountedOp } from '../engines/shape/shape-engine';
 
@@ -63,7 +63,7 @@ type ForwardFn = (...args: unknown[]) => unknown;
  * `forward` is running: every module instance's `forward` is wrapped for the duration of the
  * analysis to keep a stack of module names, then restored.
  *
- * Entry points: a Model runs `forwardNamed`, a Neck runs `forward(inputs)` (needs
+ * Entry points: a BaseModel runs its `tensor` mode, a Neck runs `forward(inputs)` (needs
  * `inputShapes`), any other module `forward(input)`. The model runs in eval mode; its mode
  * is restored afterwards.
  */
@@ -160,15 +160,15 @@ function entryShapes(model: Module, opts: AnalyzeOptions): number[][] {
   if (chw.length !== 3 || !chw.every((d) => Number.isInteger(d) && d > 0)) {
     throw new UserError(`the input shape must be three positive integers C,H,W, got ${shapeString(chw)}`);
   }
-  if (model instanceof Model && chw[0] !== model.inChannels) {
+  if (model instanceof BaseModel && chw[0] !== model.inChannels) {
     throw new UserError(`the input has ${chw[0]} channels but the model expects ${model.inChannels}`);
   }
   return [[1, ...chw]];
 }
 
 function runModel(model: Module, inputs: Tensor[]): { name: string; shape: number[] }[] {
-  if (model instanceof Model) {
-    return [...model.forwardNamed(inputs[0])].map(([name, t]) => ({ name, shape: [...t.shape] }));
+  if (model instanceof BaseModel) {
+    return [...model.forward(inputs[0])].map(([name, t]) => ({ name, shape: [...t.shape] }));
   }
   const forward = (model as unknown as { forward?: ForwardFn }).forward;
   if (typeof forward !== 'function') throw new UserError(`${model.typeName} has no forward to analyse`);

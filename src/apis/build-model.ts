@@ -6,7 +6,7 @@ import { ConfigError, FileError } from '../core/errors';
 import { defaultContainer } from '../registry/container';
 import { MODELS } from '../registry/registries';
 import { SERVICES, type CheckpointIO, type Logger } from '../registry/services';
-import { Model } from '../models/model';
+import { BaseModel } from '../models/base-model';
 import { withoutInit } from '../nn/init/initializers';
 import { loadCheckpoint } from '../io/checkpoint';
 import { buildFromConfig, inSourceFile, loadConfig, loadPlugins, type ConfigObject, type LoadedConfig } from '../config';
@@ -27,7 +27,7 @@ export interface BuildModelOptions {
 }
 
 export interface BuiltModel {
-  model: Model;
+  model: BaseModel;
   /** The fully merged config. */
   config: ConfigObject;
   /** Files the config was assembled from (the file itself first, then its bases). */
@@ -63,7 +63,7 @@ export async function buildModel(source: string | ConfigObject, opts: BuildModel
   const container = opts.container ?? (defaultContainer() as Container);
   const construct = () => buildFromConfig(MODELS, loaded, 'model', { container });
   const model = opts.initWeights === false ? withoutInit(construct) : construct();
-  if (!(model instanceof Model)) {
+  if (!(model instanceof BaseModel)) {
     const type = String((loaded.config.model as { type?: unknown }).type);
     throw new ConfigError('model.type', `'${type}' is not a whole model (use a models registry entry such as FeaturePyramid)`, file);
   }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { UserError } from '../core/errors';
 import { hostTensor, numel, shapeString, type HostTensor } from '../core/host-tensor';
 import { Random } from '../core/random';
-import type { Model } from '../models/model';
+import type { BaseModel } from '../models/base-model';
 import type { ValueInfo } from '../engines/onnx/graph';
 import type { AxisSymbols } from '../engines/onnx/onnx-tracer';
 import { traceModel, type TracedModel } from '../export/trace-model';
@@ -91,14 +91,14 @@ export class ExportVerificationError extends UserError {
 }
 
 /**
- * Export a whole model to ONNX by tracing its own forward (`forwardNamed`) through the op
+ * Export a whole model to ONNX by tracing its own `tensor` mode through the op
  * layer: input `input`, outputs named as `hrdet forward` names them, parameters as
  * initializers under their state-dict keys. The graph is cleaned (BN folding, constant
  * folding, dead nodes, layout no-ops), then run in onnxruntime on a random input and
  * compared with the tfjs forward (also at a second size and batch when dynamic) before
  * anything is written.
  */
-export async function exportOnnx(model: Model, opts: ExportOptions = {}): Promise<ExportResult> {
+export async function exportOnnx(model: BaseModel, opts: ExportOptions = {}): Promise<ExportResult> {
   const log = opts.log ?? (() => {});
   const shape = checkShape(opts.shape ?? [model.inChannels, 224, 224], model);
   const batch = opts.batch ?? 1;
@@ -179,7 +179,7 @@ function verificationShapes(traced: TracedModel, shape: number[]): number[][] {
 }
 
 async function verifyExport(
-  model: Model,
+  model: BaseModel,
   bytes: Uint8Array,
   shapes: number[][],
   o: VerifyOptions,
@@ -191,9 +191,9 @@ async function verifyExport(
   const verification: Verification = { provider: describeProvider(session.provider), rel, runs: [], passed: true };
   try {
     for (const [k, shape] of shapes.entries()) {
-      const input = hostTensor('float32', shape, new Random((o.seed ?? 0) + k).normalArray(numel(shape)));
-      const ref = forwardTfjs(model, input);
-      const got = await session.run({ input });
+      const inputs = verificationInputs(model, shape, (o.seed ?? 0) + k);
+      const ref = forwardTfjs(model, inputs);
+      const got = await session.run(Object.fromEntries(inputs));
       const outputs = [...ref].map(([name, r]) => compareOutput(name, got.get(name), r, rel));
       verification.runs.push({ shape, outputs });
       for (const c of outputs) {
@@ -209,6 +209,17 @@ async function verifyExport(
     throw new ExportVerificationError(`the ONNX export does not reproduce the tfjs forward (nothing written): ${bad.join('; ')}`, verification);
   }
   return verification;
+}
+
+/** A random image batch of `shape` and, for any other input, the model's example value. */
+function verificationInputs(model: BaseModel, shape: readonly number[], seed: number): Map<string, HostTensor> {
+  const out = new Map<string, HostTensor>();
+  for (const spec of model.tensorInputs(shape)) {
+    if (spec.name === 'input') out.set('input', hostTensor('float32', shape, new Random(seed).normalArray(numel(shape))));
+    else if (spec.example) out.set(spec.name, spec.example());
+    else throw new UserError(`${model.typeName}: input '${spec.name}' has no example value to verify the export with`);
+  }
+  return out;
 }
 
 function compareOutput(name: string, got: HostTensor | undefined, ref: HostTensor, rel: number): OutputCheck {
@@ -229,7 +240,7 @@ function compareOutput(name: string, got: HostTensor | undefined, ref: HostTenso
   return { name, shape, maxError, maxRef, bound, ok: maxError <= bound };
 }
 
-function checkShape(shape: readonly number[], model: Model): number[] {
+function checkShape(shape: readonly number[], model: BaseModel): number[] {
   if (shape.length !== 3 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new UserError(`input shape must be three positive integers C,H,W, got ${JSON.stringify(shape)}`);
   }
@@ -255,7 +266,7 @@ export interface MetadataSource {
  * axes, output names, and, when the config is known, the config itself, class names and input
  * normalisation (mean, std, channel order) so a deployment can preprocess without hrdet.
  */
-export function exportMetadata(model: Model, s: MetadataSource): Record<string, string> {
+export function exportMetadata(model: BaseModel, s: MetadataSource): Record<string, string> {
   const md: Record<string, string> = {
     hrdet_version: hrdetVersion(),
     model_type: model.typeName,
@@ -304,7 +315,7 @@ export function inputNormalization(config: Record<string, unknown>): Record<stri
   };
 }
 
-function defaultModelName(out: string | undefined, model: Model): string {
+function defaultModelName(out: string | undefined, model: BaseModel): string {
   const base = out ? path.basename(out).replace(/\.onnx$/i, '') : model.typeName.toLowerCase();
   return base.replace(/[^A-Za-z0-9_.-]/g, '_') || 'model';
 }

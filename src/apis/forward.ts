@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { FileError } from '../core/errors';
 import { withEngine } from '../core/engine-context';
 import { shapeString, type HostTensor } from '../core/host-tensor';
-import type { Model } from '../models/model';
+import type { BaseModel } from '../models/base-model';
 import { initBackend, type BackendReport } from '../engines/tfjs/backend';
 import { TfjsEngine } from '../engines/tfjs/tfjs-engine';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
@@ -21,7 +21,7 @@ export function tfjsEngine(): TfjsEngine {
 }
 
 /** Check that a host tensor is an NCHW float32 batch the model can take. */
-export function checkInput(model: Model, input: HostTensor, source: string): void {
+export function checkInput(model: BaseModel, input: HostTensor, source: string): void {
   if (input.dtype !== 'float32' || input.shape.length !== 4) {
     throw new FileError(source, `'input' must be a 4-D NCHW float32 tensor, got ${input.dtype} ${shapeString(input.shape)}`);
   }
@@ -31,20 +31,27 @@ export function checkInput(model: Model, input: HostTensor, source: string): voi
 }
 
 /**
- * Eval-mode forward on the tfjs engine: every named raw output, copied to the host.
+ * Eval-mode `tensor`-mode forward on the tfjs engine (one image batch, or named inputs):
+ * every named raw output, copied to the host.
  * Intermediate tensors are released; the engine's live-tensor count is unchanged afterwards
  * except for parameters seen for the first time.
  */
-export function forwardTfjs(model: Model, input: HostTensor): Map<string, HostTensor> {
+export function forwardTfjs(model: BaseModel, inputs: HostTensor | ReadonlyMap<string, HostTensor>): Map<string, HostTensor> {
   const e = tfjsEngine();
+  const named = isHostTensor(inputs) ? new Map([['input', inputs]]) : inputs;
   const outs = new Map<string, HostTensor>();
   // copy to the host inside the tidy so that only host copies survive it
   tf.tidy(() =>
     withEngine(e, () => {
-      for (const [k, v] of model.forwardNamed(e.constant(input))) outs.set(k, e.readSync(v));
+      const engineInputs = new Map([...named].map(([k, v]) => [k, e.constant(v)]));
+      for (const [k, v] of model.forwardTensor(engineInputs)) outs.set(k, e.readSync(v));
     }),
   );
   return outs;
+}
+
+function isHostTensor(v: HostTensor | ReadonlyMap<string, HostTensor>): v is HostTensor {
+  return !(v instanceof Map);
 }
 
 export interface ForwardFilesOptions extends BuildModelOptions {
@@ -80,18 +87,33 @@ export async function forwardFiles(configFile: string, opts: ForwardFilesOptions
     throw new FileError(opts.input, `no tensor named 'input' (found: ${[...tensors.tensors.keys()].join(', ') || 'none'})`);
   }
   checkInput(model, input, opts.input);
+  const inputs = namedInputs(model, input.shape, tensors.tensors, opts.input);
   let outputs: Map<string, HostTensor>;
   let engine: string;
   if (backend) {
-    outputs = forwardTfjs(model, input);
+    outputs = forwardTfjs(model, inputs);
     engine = `tfjs (${backend.name})`;
   } else {
     const session = await sessionFor(model, input.shape, { provider: opts.provider });
-    outputs = await session.run({ input });
+    outputs = await session.run(Object.fromEntries(inputs));
     engine = describeProvider(session.provider);
   }
   await writeSafetensors(opts.output, outputs, { config: JSON.stringify(config), engine });
   return { engine, weights, outputs: [...outputs].map(([name, t]) => ({ name, shape: t.shape })) };
+}
+
+/** Every `tensor`-mode input the model takes, from the file, by name and shape. */
+function namedInputs(model: BaseModel, imageShape: readonly number[], file: Map<string, HostTensor>, source: string): Map<string, HostTensor> {
+  const out = new Map<string, HostTensor>();
+  for (const spec of model.tensorInputs(imageShape)) {
+    const t = file.get(spec.name);
+    if (!t) throw new FileError(source, `no tensor named '${spec.name}', which ${model.typeName} takes (${spec.dtype} ${shapeString(spec.shape)})`);
+    if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
+      throw new FileError(source, `'${spec.name}' has shape ${shapeString(t.shape)}, ${model.typeName} expects ${shapeString(spec.shape)}`);
+    }
+    out.set(spec.name, t);
+  }
+  return out;
 }
 
 export { describeLoadReport };

@@ -1,6 +1,6 @@
 import { describeLoadReport, type LoadReport, type StateDict } from '../core/module';
 import { FileError } from '../core/errors';
-import type { Model } from '../models/model';
+import type { BaseModel } from '../models/base-model';
 import { loadCheckpoint } from '../io/checkpoint';
 import { applyKeyMap } from '../io/key-map';
 
@@ -21,12 +21,12 @@ function overlap(dict: StateDict, keys: Set<string>): number {
  * model's documented key map (whichever matches more keys). Missing, unexpected and
  * mismatched keys are reported as PyTorch does; `strict` makes any of them an error.
  */
-export async function loadWeights(model: Model, file: string, opts: { strict?: boolean } = {}): Promise<LoadWeightsResult> {
+export async function loadWeights(model: BaseModel, file: string, opts: { strict?: boolean } = {}): Promise<LoadWeightsResult> {
   const { stateDict } = await loadCheckpoint(file);
   return loadStateDictInto(model, stateDict, file, opts);
 }
 
-export function loadStateDictInto(model: Model, dict: StateDict, file: string, opts: { strict?: boolean } = {}): LoadWeightsResult {
+export function loadStateDictInto(model: BaseModel, dict: StateDict, file: string, opts: { strict?: boolean } = {}): LoadWeightsResult {
   const own = new Set([...model.namedState()].map(([k]) => k));
   const rules = model.officialKeyMap();
   let layout: 'mm' | 'official' = 'mm';

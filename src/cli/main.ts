@@ -7,13 +7,16 @@ import * as list from './commands/list';
 import * as printConfig from './commands/print-config';
 import * as forward from './commands/forward';
 import * as exportCmd from './commands/export';
+import * as makeDataset from './commands/make-dataset';
+import * as evalCoco from './commands/eval-coco';
+import * as evalSeg from './commands/eval-seg';
 
 /** A command is one file in commands/ exporting `register(program)`; list it here to ship it. */
 interface CommandModule {
   register(program: Command): void;
 }
 
-export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd];
+export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, makeDataset, evalCoco, evalSeg];
 
 const EXAMPLES = `
 Examples:

@@ -1,16 +1,19 @@
 import * as yaml from 'js-yaml';
 import { UserError } from '../core/errors';
 import { loadConfig, type LoadConfigOptions } from './load-config';
+import { formatPythonConfig } from './python-config';
 
-export const CONFIG_FORMATS = ['json', 'yaml'] as const;
+export const CONFIG_FORMATS = ['json', 'yaml', 'py'] as const;
 export type ConfigFormat = (typeof CONFIG_FORMATS)[number];
 
 /**
- * A config as text for `hrdet print-config`: JSON (2-space indent) or YAML. Both load back
- * as the same config; YAML writes lists of plain values on one line (`mean: [123.675, ...]`).
+ * A config as text for `hrdet print-config`: JSON (2-space indent), YAML, or an mmengine
+ * Python config (`py`, see python-config.ts: for training with mmdetection itself). JSON and
+ * YAML load back as the same config; YAML writes lists of plain values on one line.
  */
 export function formatConfig(cfg: unknown, format: ConfigFormat = 'json'): string {
   if (format === 'json') return `${JSON.stringify(cfg, null, 2)}\n`;
+  if (format === 'py') return formatPythonConfig(cfg);
   if (format === 'yaml') {
     return yaml.dump(cfg, {
       noRefs: true,
@@ -22,7 +25,7 @@ export function formatConfig(cfg: unknown, format: ConfigFormat = 'json'): strin
         }),
     });
   }
-  throw new UserError(`unknown config format '${String(format)}': expected ${CONFIG_FORMATS.join(' or ')}`);
+  throw new UserError(`unknown config format '${String(format)}': expected ${CONFIG_FORMATS.join(', ')}`);
 }
 
 /** Load `file` (with its bases and options) and format the merged config. */

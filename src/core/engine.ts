@@ -77,7 +77,7 @@ export interface Engine {
 
   /**
    * Run `fn` as a memory scope: intermediate tensors it creates are released when it returns,
-   * except those in its result (tensors, or arrays/maps/objects of them). Module calls run in
+   * except those in its result (anywhere inside it: see `collectTensors`). Module calls run in
    * a scope, so an eager forward holds about as much memory as PyTorch's would.
    */
   scope<T>(fn: () => T): T;

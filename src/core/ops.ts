@@ -20,6 +20,11 @@ const e = () => currentEngine();
 export const param = (p: Parameter): Tensor => e().parameter(p);
 export const constant = (t: HostTensor): Tensor => e().constant(t);
 export const scalar = (v: number, dtype: DType = 'float32'): Tensor => e().scalar(v, dtype);
+/**
+ * Copy to the host. Eager engines only: for post-processing that leaves the graph (decoding
+ * keypoints, metrics logged beside the losses), never in `tensor`-mode code that is exported.
+ */
+export const toHost = (t: Tensor): HostTensor => e().readSync(t);
 
 // --- dense -----------------------------------------------------------------------------------
 export interface Conv2dArgs {

@@ -1,25 +1,46 @@
 import { UserError } from '../core/errors';
 import { withEngine } from '../core/engine-context';
 import type { Parameter } from '../core/parameter';
-import type { Model } from '../models/model';
+import type { Tensor } from '../core/tensor';
+import type { BaseModel, TensorInputSpec } from '../models/base-model';
 import { OnnxTracer, type AxisSymbols } from '../engines/onnx/onnx-tracer';
 
 export interface TracedModel {
   tracer: OnnxTracer;
-  /** Symbol per input axis (null: fixed). */
+  /** The graph's inputs, in order. */
+  inputs: TensorInputSpec[];
+  /** Symbol per axis of `input` (null: fixed). */
   symbols: AxisSymbols;
 }
 
-/** Run the model's forward on the ONNX tracer. */
-export function traceModel(model: Model, inputShape: readonly number[], o: { opset?: number; dynamic: boolean; dynamicBatch: boolean }): TracedModel {
+export interface TraceOptions {
+  opset?: number;
+  /** Dynamic batch, height and width. */
+  dynamic: boolean;
+  /** Dynamic batch only. */
+  dynamicBatch: boolean;
+}
+
+/**
+ * Run the model's `tensor` mode on the ONNX tracer: one graph input per `tensorInputs` entry
+ * (image axes made symbolic as asked), one graph output per named output, parameters as
+ * initializers under their state-dict keys.
+ */
+export function traceModel(model: BaseModel, imageShape: readonly number[], o: TraceOptions): TracedModel {
   const paramNames = new Map<Parameter, string>();
   for (const [key, p] of model.namedState()) if (!paramNames.has(p)) paramNames.set(p, key);
   const tracer = new OnnxTracer({ opset: o.opset, paramNames });
-  const symbols: AxisSymbols = o.dynamic ? ['batch', null, 'height', 'width'] : [o.dynamicBatch ? 'batch' : null, null, null, null];
-  const x = tracer.input('input', inputShape, 'float32', symbols);
-  const named = withEngine(tracer, () => model.forwardNamed(x));
+  const dynamicAxes = new Set(o.dynamic ? ['batch', 'height', 'width'] : o.dynamicBatch ? ['batch'] : []);
+  const specs = model.tensorInputs(imageShape);
+  const inputs = new Map<string, Tensor>();
+  let symbols: AxisSymbols = [];
+  for (const spec of specs) {
+    const axes = spec.axes.map((a) => (a && dynamicAxes.has(a) ? a : null));
+    if (spec.name === 'input') symbols = axes;
+    inputs.set(spec.name, tracer.input(spec.name, spec.shape, spec.dtype, axes));
+  }
+  const named = withEngine(tracer, () => model.forwardTensor(inputs));
   if (named.size === 0) throw new UserError(`${model.typeName} returned no outputs to export`);
   for (const [name, t] of named) tracer.output(name, t);
-  return { tracer, symbols };
+  return { tracer, inputs: specs, symbols };
 }
-

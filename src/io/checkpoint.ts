@@ -30,6 +30,18 @@ export type CheckpointFormat = 'pth-zip' | 'pth-legacy' | 'safetensors';
 export interface LoadCheckpointOptions {
   /** Rename keys after unwrapping (see key-map.ts). */
   keyMap?: KeyMap | readonly KeyMapRule[];
+  /** Where warnings go (objects of unknown Python classes that were skipped); default: stderr. */
+  onWarning?: (message: string) => void;
+}
+
+/** One line naming the classes a .pth file held objects of that were skipped unread. */
+export function skippedWarning(file: string, skipped: readonly string[]): string {
+  return `${file}: skipped objects of Python classes hrdet does not read (their content was ignored, nothing was executed): ${skipped.join(', ')}`;
+}
+
+export function warnSkipped(pth: PthFile, file: string, onWarning?: (message: string) => void): void {
+  if (pth.skipped.length === 0) return;
+  (onWarning ?? ((m: string) => process.stderr.write(`warning: ${m}\n`)))(skippedWarning(file, pth.skipped));
 }
 
 /** Entries of a training checkpoint that hold state dicts or optimizer state, never meta. */
@@ -42,7 +54,7 @@ export async function loadCheckpoint(path: string, opts: LoadCheckpointOptions =
 /** loadCheckpoint on any byte source (an in-memory copy, for instance). */
 export async function loadCheckpointFrom(src: ByteSource, opts: LoadCheckpointOptions = {}): Promise<Checkpoint> {
   const format = await detectCheckpointFormat(src);
-  const ckpt = format === 'safetensors' ? await loadSafetensorsCheckpoint(src) : await loadPthCheckpoint(src);
+  const ckpt = format === 'safetensors' ? await loadSafetensorsCheckpoint(src) : await loadPthCheckpoint(src, opts.onWarning);
   if (opts.keyMap) ckpt.stateDict = applyKeyMap(ckpt.stateDict, opts.keyMap, src.name);
   return ckpt;
 }
@@ -65,8 +77,9 @@ export async function detectCheckpointFormat(src: ByteSource): Promise<'zip' | '
 
 // --- .pth ------------------------------------------------------------------------------------
 
-async function loadPthCheckpoint(src: ByteSource): Promise<Checkpoint> {
+async function loadPthCheckpoint(src: ByteSource, onWarning?: (message: string) => void): Promise<Checkpoint> {
   const pth = await openPth(src);
+  warnSkipped(pth, src.name, onWarning);
   const root = pth.root;
   if (!(root instanceof PyDict)) throw new FileError(src.name, `not a checkpoint: it holds a ${pyTypeName(root)}, expected a dict of tensors`);
   const { dict, wrapped } = findStateDict(root, src.name);

@@ -1,6 +1,6 @@
 import { FileError } from '../core/errors';
 import { copyBytes } from './element-types';
-import { isPyKey, PyDict, PyTuple, pyTypeName, type PyValue } from './py-value';
+import { isPyKey, PyDict, PyOpaque, PyTuple, pyTypeName, type PyValue } from './py-value';
 import { quoted } from './quote';
 
 /**
@@ -20,6 +20,8 @@ export interface UnpicklePolicy {
   build(target: PyValue, state: PyValue): void;
   /** PERSID / BINPERSID: the object a persistent id names. */
   persistentLoad(pid: PyValue): PyValue;
+  /** NEWOBJ: `cls.__new__(cls, *args)`; without it the opcode is refused. */
+  newObj?(cls: PyValue, args: PyTuple): PyValue;
 }
 
 /** A policy for plain-data pickles: no global, no call, no persistent id. */
@@ -152,13 +154,13 @@ class Unpickler {
       case 0x52: { const args = this.popValue(at); const fn = this.popValue(at); this.push(this.policy.reduce(fn, this.tuple(args, at))); return; }
       case 0x62: { const state = this.popValue(at); this.policy.build(this.top(at), state); return; }
       case 0x51: this.push(this.policy.persistentLoad(this.popValue(at))); return;
+      case 0x81: if (this.policy.newObj) { const args = this.popValue(at); const cls = this.popValue(at); this.push(this.policy.newObj(cls, this.tuple(args, at))); return; } break;
       case 0x50: this.push(this.policy.persistentLoad(this.asciiLine(at))); return;
-      default: {
-        const name = OPCODE_NAMES[op];
-        if (name) throw new FileError(this.file, `refused to load: the pickle uses opcode ${name} at byte ${at}, which can create arbitrary Python objects or is not needed by a checkpoint (nothing was executed)`);
-        this.corrupt(`unknown opcode 0x${op.toString(16).padStart(2, '0')}`, at);
-      }
     }
+    // opcodes the switch does not take (NEWOBJ only when the policy has no newObj)
+    const name = OPCODE_NAMES[op];
+    if (name) throw new FileError(this.file, `refused to load: the pickle uses opcode ${name} at byte ${at}, which can create arbitrary Python objects or is not needed by a checkpoint (nothing was executed)`);
+    this.corrupt(`unknown opcode 0x${op.toString(16).padStart(2, '0')}`, at);
   }
 
   // --- byte access ---------------------------------------------------------------------------
@@ -337,12 +339,15 @@ class Unpickler {
     return this.memo.get(i) as PyValue;
   }
 
+  /** The list APPEND adds to; items added to a skipped object go to a throw-away list. */
   private list(v: PyValue, at: number): PyValue[] {
+    if (v instanceof PyOpaque) return [];
     if (!Array.isArray(v)) return this.refuseOp(`APPEND to ${pyTypeName(v)}`, at);
     return v;
   }
 
   private dict(v: PyValue, at: number): PyDict {
+    if (v instanceof PyOpaque) return new PyDict();
     if (!(v instanceof PyDict)) return this.refuseOp(`SETITEM on ${pyTypeName(v)}`, at);
     return v;
   }

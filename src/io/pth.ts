@@ -20,6 +20,8 @@ export interface PthFile {
   readonly root: PyValue;
   /** The data of one tensor, C-contiguous, float types as float32. */
   tensor(ref: TensorRef): Promise<HostTensor>;
+  /** Python classes whose instances were skipped (unknown to hrdet; their state was not read). */
+  readonly skipped: readonly string[];
 }
 
 /** Where the bytes of each storage are. */
@@ -113,7 +115,7 @@ async function openZipPth(src: ByteSource, budget: number): Promise<PthFile> {
       return zip.readRange(entries.get(s.key)!, (s.viewOffset + start) * item, count * item);
     },
   };
-  return new Pth('zip', value, bytes, src, budget);
+  return new Pth('zip', value, bytes, src, budget, [...policy.skipped]);
 }
 
 /** torch >= 2.1 records the byte order of the storages; older files are little-endian. */
@@ -145,7 +147,7 @@ async function openLegacyPth(src: ByteSource, budget: number): Promise<PthFile> 
       return src.read(offsets.get(s.key)! + (s.viewOffset + start) * item, count * item);
     },
   };
-  return new Pth('legacy', header.root, bytes, src, budget);
+  return new Pth('legacy', header.root, bytes, src, budget, [...header.policy.skipped]);
 }
 
 /** The pickles sit at the start of the file; read a window and widen it until they fit. */
@@ -214,6 +216,7 @@ class Pth implements PthFile {
     private readonly bytes: StorageBytes,
     private readonly src: ByteSource,
     private readonly budget: number,
+    readonly skipped: readonly string[],
   ) {}
 
   async tensor(ref: TensorRef): Promise<HostTensor> {

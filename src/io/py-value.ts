@@ -18,7 +18,10 @@ export type PyValue =
   | PyDict
   | PyGlobal
   | StorageRef
-  | TensorRef;
+  | TensorRef
+  | NumpyArray
+  | NumpyDtype
+  | PyOpaque;
 
 /** Dict keys: only hashable scalars occur in checkpoints. */
 export type PyKey = null | boolean | number | bigint | string;
@@ -34,6 +37,13 @@ export class PyDict {
   readonly attributes = new Map<string, PyValue>();
 
   constructor(readonly ordered = false) {}
+}
+
+/** An object of a known plain-data class (a MessageHub HistoryBuffer): its attributes as entries. */
+export class PyInstance extends PyDict {
+  constructor(readonly className: string) {
+    super(false);
+  }
 }
 
 /** An allowed Python global, referenced by name only; nothing is imported or called. */
@@ -77,6 +87,33 @@ export class TensorRef {
   }
 }
 
+/** A numpy dtype (`numpy.dtype('<f8')` in a pickle): kind, item size and byte order. */
+export class NumpyDtype {
+  constructor(
+    /** numpy's type string without the byte order: 'f8', 'i4', 'u1', 'b1', 'O', ... */
+    readonly code: string,
+    public littleEndian = true,
+  ) {}
+}
+
+/** A numpy array decoded from its pickle (`numpy.core.multiarray._reconstruct` + BUILD). */
+export class NumpyArray {
+  constructor(
+    public dtype: string,
+    public shape: readonly number[],
+    /** Row-major values: floats as Float64Array, integers as numbers (bigint beyond 2^53), bools as booleans, object arrays as Python values. */
+    public values: Float64Array | (number | bigint | boolean)[] | PyValue[],
+  ) {}
+}
+
+/**
+ * An instance of a Python class hrdet does not know, skipped while reading (nothing of it is
+ * run or kept); `className` names it for the warning.
+ */
+export class PyOpaque {
+  constructor(readonly className: string) {}
+}
+
 export function isPyKey(v: PyValue): v is PyKey {
   return v === null || ['boolean', 'number', 'bigint', 'string'].includes(typeof v);
 }
@@ -91,6 +128,9 @@ export function pyTypeName(v: PyValue): string {
   if (v instanceof PyGlobal) return v.qualifiedName;
   if (v instanceof StorageRef) return `torch.${v.typeName}`;
   if (v instanceof TensorRef) return 'torch.Tensor';
+  if (v instanceof NumpyArray) return 'numpy.ndarray';
+  if (v instanceof NumpyDtype) return 'numpy.dtype';
+  if (v instanceof PyOpaque) return v.className;
   switch (typeof v) {
     case 'boolean': return 'bool';
     case 'number': return Number.isInteger(v) ? 'int' : 'float';
@@ -118,7 +158,8 @@ export function toPlain(v: PyValue, opts: ToPlainOptions = {}): unknown {
   const go = (x: PyValue, depth: number): unknown => {
     if (x === null || typeof x !== 'object') return x;
     if (x instanceof TensorRef) return opts.tensor ? opts.tensor(x) : x;
-    if (x instanceof Uint8Array || x instanceof PyGlobal || x instanceof StorageRef) return x;
+    if (x instanceof Uint8Array || x instanceof PyGlobal || x instanceof StorageRef || x instanceof NumpyDtype || x instanceof PyOpaque) return x;
+    if (x instanceof NumpyArray) return x;
     const hit = done.get(x);
     if (hit !== undefined) return hit;
     if (active.has(x)) throw new PlainConversionError('a container contains itself');

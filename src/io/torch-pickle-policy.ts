@@ -1,7 +1,8 @@
 import { FileError } from '../core/errors';
 import type { StoredType } from './element-types';
 import type { UnpicklePolicy } from './pickle-reader';
-import { PyDict, PyGlobal, PyTuple, pyTypeName, StorageRef, TensorRef, type PyValue } from './py-value';
+import { buildExtra, isKnownName, newObjExtra, reduceExtra } from './extra-pickle-types';
+import { PyDict, PyGlobal, PyInstance, PyTuple, pyTypeName, StorageRef, TensorRef, type PyValue } from './py-value';
 import { quoted } from './quote';
 
 /** torch.<Name>Storage classes by name: the element type of their bytes. */
@@ -24,13 +25,28 @@ function isStorageName(name: string): boolean {
 export type PersistentIdLayout = 'zip' | 'legacy';
 
 /**
- * The only Python a checkpoint may name: collections.OrderedDict, the torch._utils tensor and
- * parameter rebuild functions, and torch.*Storage classes inside persistent ids. Each becomes
- * an inert marker; "calls" build plain JS values after checking every argument.
+ * Modules whose names are refused on sight (GLOBAL), for a clear early message. Safety does not
+ * rest on this list: no name is ever imported or called.
+ */
+const DENIED_MODULES = /^(os|posix|nt|subprocess|sys|builtins|__builtin__|importlib|runpy|shutil|socket|pickle|marshal|ctypes|code|pty|webbrowser|types|operator|functools|torch)(\.|$)/;
+
+/**
+ * What a checkpoint pickle may use: collections.OrderedDict, the torch._utils tensor and
+ * parameter rebuild functions, torch.*Storage classes inside persistent ids, and the data types
+ * of training checkpoints (numpy arrays, scalars and dtypes, defaultdict, Counter, sets, bytes,
+ * MessageHub HistoryBuffers; see extra-pickle-types.ts). Each becomes an inert marker; "calls"
+ * build plain JS values after checking every argument. A function call of any other name is
+ * refused; an instance of any other class (NEWOBJ) is skipped — recorded in `skipped` so the
+ * reader can warn — since its state is data that is dropped unread.
  */
 export class TorchPicklePolicy implements UnpicklePolicy {
   /** Storage element counts by key, to check that every persistent id agrees about a storage. */
   readonly storages = new Map<string, { typeName: string; numel: number }>();
+
+  /** Classes whose instances were skipped, by qualified name. */
+  readonly skipped = new Set<string>();
+  /** Names outside the known ones: usable only as a class to instantiate (and skip). */
+  private readonly unknown = new Set<PyGlobal>();
 
   constructor(
     private readonly file: string,
@@ -40,35 +56,56 @@ export class TorchPicklePolicy implements UnpicklePolicy {
   global(module: string, name: string): PyValue {
     const qualified = `${module}.${name}`;
     const isStorage = module === 'torch' && isStorageName(name);
-    if (!isStorage && !CALLABLES.has(qualified)) {
-      throw new FileError(
-        this.file,
-        `refused to load: the pickle asks for the Python global ${quoted(qualified)}; a checkpoint may only hold tensors, dicts, lists, tuples, strings and numbers (nothing was executed). If you trust the file, re-save just its state_dict and meta with PyTorch`,
-      );
-    }
-    return new PyGlobal(module, name);
+    const known = isStorage || CALLABLES.has(qualified) || isKnownName(qualified);
+    if (!known && DENIED_MODULES.test(module)) this.refuseGlobal(qualified);
+    const g = new PyGlobal(module, name);
+    if (!known) this.unknown.add(g);
+    return g;
+  }
+
+  private refuseGlobal(qualified: string): never {
+    throw new FileError(
+      this.file,
+      `refused to load: the pickle asks for the Python global ${quoted(qualified)}; a checkpoint may only hold tensors, dicts, lists, tuples, strings, numbers and numpy values (nothing was executed). If you trust the file, re-save just its state_dict and meta with PyTorch`,
+    );
   }
 
   reduce(callable: PyValue, args: PyTuple): PyValue {
     const name = callable instanceof PyGlobal ? callable.qualifiedName : '';
+    if (callable instanceof PyGlobal && this.unknown.has(callable)) this.refuseGlobal(name);
     switch (name) {
       case ORDERED_DICT: return this.orderedDict(args.items);
       case REBUILD_TENSOR_V2: return this.rebuildTensor(args.items, 6, 7);
       case REBUILD_TENSOR: return this.rebuildTensor(args.items, 4, 4);
       case REBUILD_PARAMETER: return this.rebuildParameter(args.items);
-      default:
-        return this.refuse(`a call of ${pyTypeName(callable)}`);
     }
+    const extra = name ? reduceExtra(name, args.items) : undefined;
+    if (extra === undefined) return this.refuse(`a call of ${pyTypeName(callable)}`);
+    if (extra !== null && typeof extra === 'object' && 'error' in extra && !(extra instanceof PyDict)) return this.refuse(extra.error);
+    return extra as PyValue;
+  }
+
+  /** NEWOBJ `cls.__new__(cls, *args)`: a known data class, or a skipped instance. */
+  newObj(cls: PyValue, args: PyTuple): PyValue {
+    if (!(cls instanceof PyGlobal)) return this.refuse(`NEWOBJ of ${pyTypeName(cls)}`);
+    const v = newObjExtra(cls, args);
+    if (!(v instanceof PyInstance)) this.skipped.add(cls.qualifiedName);
+    return v;
   }
 
   build(target: PyValue, state: PyValue): void {
-    // OrderedDict.__reduce__ carries instance attributes (a state_dict's `_metadata`) as BUILD state
+    const extra = buildExtra(target, state);
+    if (extra === null) return;
+    if (extra) this.refuse(extra.error);
     if (!(target instanceof PyDict) || !(state instanceof PyDict)) {
       this.refuse(`BUILD of ${pyTypeName(target)} with ${pyTypeName(state)} state`);
     }
     for (const [k, v] of state.entries) {
       if (typeof k !== 'string') this.refuse(`an attribute named by ${typeof k}`);
-      target.attributes.set(k, v);
+      // a data-class instance is its attributes; OrderedDict.__reduce__ carries instance
+      // attributes (a state_dict's `_metadata`) as BUILD state beside its items
+      if (target instanceof PyInstance) target.entries.set(k, v);
+      else target.attributes.set(k, v);
     }
   }
 

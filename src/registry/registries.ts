@@ -11,6 +11,7 @@ export const NECKS = new Registry<Module>('neck');
 export const HEADS = new Registry<Module>('head');
 export const LOSSES = new Registry<Module>('loss');
 export const TASK_UTILS = new Registry<unknown>('task util');
+export const KEYPOINT_CODECS = new Registry<unknown>('keypoint codec');
 export const DATASETS = new Registry<unknown>('dataset');
 export const TRANSFORMS = new Registry<unknown>('transform');
 export const METRICS = new Registry<unknown>('metric');
@@ -26,6 +27,7 @@ export const REGISTRIES: Record<string, Registry<unknown>> = {
   heads: HEADS,
   losses: LOSSES,
   task_utils: TASK_UTILS,
+  keypoint_codecs: KEYPOINT_CODECS,
   datasets: DATASETS,
   transforms: TRANSFORMS,
   metrics: METRICS,

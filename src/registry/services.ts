@@ -5,7 +5,6 @@ export const SERVICES = {
   Logger: Symbol.for('hrdet.Logger'),
   Progress: Symbol.for('hrdet.Progress'),
   CheckpointIO: Symbol.for('hrdet.CheckpointIO'),
-  Engine: Symbol.for('hrdet.Engine'),
 } as const;
 
 export interface Logger {

@@ -1,12 +1,12 @@
 import type { HostTensor } from '../core/host-tensor';
-import type { Model } from '../models/model';
+import type { BaseModel } from '../models/base-model';
 import { optimizeGraph } from '../engines/onnx/passes/optimize';
 import { encodeOnnx } from '../export/onnx-writer';
 import { traceModel } from '../export/trace-model';
 import { OnnxModel, type OnnxModelOptions } from './onnx-model';
 
 /** Sessions of models already traced, per model and input shape (a model's weights are fixed once loaded). */
-const sessions = new WeakMap<Model, Map<string, Promise<OnnxModel>>>();
+const sessions = new WeakMap<BaseModel, Map<string, Promise<OnnxModel>>>();
 
 /**
  * `--engine onnx` for commands that run a model: trace the model at the input's shape (the
@@ -14,13 +14,13 @@ const sessions = new WeakMap<Model, Map<string, Promise<OnnxModel>>>();
  * onnxruntime and return the named outputs exactly as `forwardTfjs` does. The session is kept
  * for further inputs of the same shape.
  */
-export async function forwardOnnx(model: Model, input: HostTensor, opts: OnnxModelOptions = {}): Promise<Map<string, HostTensor>> {
+export async function forwardOnnx(model: BaseModel, input: HostTensor, opts: OnnxModelOptions = {}): Promise<Map<string, HostTensor>> {
   const session = await sessionFor(model, input.shape, opts);
   return session.run({ input });
 }
 
 /** The onnxruntime session `forwardOnnx` uses for this model and shape (to report its provider). */
-export function sessionFor(model: Model, shape: readonly number[], opts: OnnxModelOptions = {}): Promise<OnnxModel> {
+export function sessionFor(model: BaseModel, shape: readonly number[], opts: OnnxModelOptions = {}): Promise<OnnxModel> {
   let perShape = sessions.get(model);
   if (!perShape) sessions.set(model, (perShape = new Map()));
   const key = `${shape.join('x')}|${opts.provider ?? 'auto'}|${opts.intraOpThreads ?? ''}`;
@@ -33,7 +33,7 @@ export function sessionFor(model: Model, shape: readonly number[], opts: OnnxMod
   return session;
 }
 
-function traceToBytes(model: Model, shape: readonly number[]): Uint8Array {
+function traceToBytes(model: BaseModel, shape: readonly number[]): Uint8Array {
   const wasTraining = model.training;
   model.eval();
   try {

@@ -12,7 +12,7 @@ import { buildNormLayer } from '../../src/nn/norm';
 import { ReLU } from '../../src/nn/activations';
 import * as F from '../../src/core/ops';
 import type { Tensor } from '../../src/core/tensor';
-import { Model, type NamedOutputs } from '../../src/models/model';
+import { BaseModel, type NamedTensors } from '../../src/models/base-model';
 import { Neck } from '../../src/models/necks/neck';
 
 /**
@@ -25,7 +25,7 @@ import { Neck } from '../../src/models/necks/neck';
  *   global pool, flatten, head linear 16->10                MACs 160                   params 170
  * Totals: MACs 239,776; params 3,306 (trainable 3,290); buffers (BN running stats, 17 values) excluded.
  */
-class TinyClassifier extends Model {
+class TinyClassifier extends BaseModel {
   readonly features: Sequential;
   readonly head: Linear;
 
@@ -49,7 +49,11 @@ class TinyClassifier extends Model {
     return 3;
   }
 
-  forwardNamed(x: Tensor): NamedOutputs {
+  outputNames(): string[] {
+    return [];
+  }
+  forwardTensor(inputs: ReadonlyMap<string, Tensor>): NamedTensors {
+    const x = inputs.get('input')!;
     const f = this.features.forward(x);
     return new Map([
       ['features', f],
@@ -59,7 +63,7 @@ class TinyClassifier extends Model {
 }
 
 /** A head shared by two levels (runs twice) plus an attention-style matmul done by the parent itself. */
-class SharedHeadModel extends Model {
+class SharedHeadModel extends BaseModel {
   readonly shared: Conv2d;
   constructor() {
     super();
@@ -68,7 +72,11 @@ class SharedHeadModel extends Model {
   get inChannels(): number {
     return 4;
   }
-  forwardNamed(x: Tensor): NamedOutputs {
+  outputNames(): string[] {
+    return [];
+  }
+  forwardTensor(inputs: ReadonlyMap<string, Tensor>): NamedTensors {
+    const x = inputs.get('input')!;
     const a = this.shared.forward(x); // [1,2,8,8]: 2*4*64 = 512 MACs
     const b = this.shared.forward(F.maxPool2d(x, 2)); // [1,2,4,4]: 2*4*16 = 128 MACs
     const q = F.reshape(a, [2, 64]);
@@ -122,17 +130,21 @@ class LateralNeck extends Neck {
   }
 }
 
-class BigKernel extends Model {
+class BigKernel extends BaseModel {
   readonly body = this.addModule('body', new Sequential(new Conv2d(3, 4, 7)));
   get inChannels(): number {
     return 3;
   }
-  forwardNamed(x: Tensor): NamedOutputs {
+  outputNames(): string[] {
+    return [];
+  }
+  forwardTensor(inputs: ReadonlyMap<string, Tensor>): NamedTensors {
+    const x = inputs.get('input')!;
     return new Map([['output', this.body.forward(x)]]);
   }
 }
 
-class DetectLike extends Model {
+class DetectLike extends BaseModel {
   readonly score: Conv2d;
   constructor(private readonly readsValues = false) {
     super();
@@ -141,7 +153,11 @@ class DetectLike extends Model {
   get inChannels(): number {
     return 3;
   }
-  forwardNamed(x: Tensor): NamedOutputs {
+  outputNames(): string[] {
+    return [];
+  }
+  forwardTensor(inputs: ReadonlyMap<string, Tensor>): NamedTensors {
+    const x = inputs.get('input')!;
     const s = F.reshape(this.score.forward(x), [-1]);
     const boxes = F.tile(F.reshape(s, [-1, 1]), [1, 4]);
     // host-side filtering, as some post-processing does

@@ -9,7 +9,7 @@ import type { HostTensor } from '../../src/core/host-tensor';
 import { seed } from '../../src/core/random';
 import { dimToString } from '../../src/engines/onnx/sym-dim';
 import { readOnnxSummary } from '../../src/export/onnx-writer';
-import type { Model } from '../../src/models/model';
+import type { BaseModel } from '../../src/models/base-model';
 import { OnnxModel } from '../../src/runtime/onnx-model';
 import { expectNear, fixtureModel, loadFixtureCheckpoint, readTensors, SHARED_HRNET, type FixtureName } from '../fixtures/hrnet/helpers';
 import { useTfjs } from '../engines/onnx/helpers/parity';
@@ -38,7 +38,7 @@ describe('exportOnnx: the HRNet fixtures through onnxruntime', function () {
   const families: FixtureName[] = ['pose_tiny', 'seg_tiny', 'cls_tiny', 'mmdet_tiny'];
   for (const name of families) {
     describe(name, function () {
-      let model: Model;
+      let model: BaseModel;
       let io: Map<string, HostTensor>;
       before(async function () {
         model = await fixtureModel(name);

@@ -104,19 +104,37 @@ describe('io: hostile and broken checkpoints', () => {
       await refused(buildLegacyPth(callPickle('os', 'system'), [], { sysInfo: callPickle('builtins', 'eval', '1') }), "'builtins.eval'");
     });
 
-    it('torch names that are not tensor plumbing (full-model pickles, other rebuilders, numpy)', async () => {
+    it('torch names that are not tensor plumbing (full-model pickles, other rebuilders)', async () => {
       for (const [m, nm] of [
         ['torch.nn.modules.conv', 'Conv2d'],
         ['torch', 'load'],
         ['torch._utils', '_rebuild_qtensor'],
         ['torch.serialization', '_get_layout'],
-        ['numpy.core.multiarray', '_reconstruct'],
-        ['collections', 'defaultdict'],
         ['torch', 'FloatStoragex'],
         ['torch', 'toString'],
       ]) {
         await refused(buildZipPth(new PickleBuilder().proto(2).global(m, nm).stop().bytes(), {}), `'${m}.${nm}'`);
       }
+    });
+
+    it('training-checkpoint types: a call of any other name is refused; an unknown class instance is skipped with a warning', async () => {
+      await refused(buildZipPth(callPickle('mmdet.evil', 'Thing'), {}), "'mmdet.evil.Thing'", 'refused');
+      const badCodec = new PickleBuilder().proto(2).global('_codecs', 'encode').str('x').str('rot13').tuple2().reduce().stop();
+      await refused(buildZipPth(badCodec.bytes(), {}), '_codecs.encode other than (text, latin1)');
+      const structured = new PickleBuilder().proto(2).global('numpy', 'dtype').str('V8').bool(false).bool(true).tuple3().reduce().stop();
+      await refused(buildZipPth(structured.bytes(), {}), "numpy dtype 'V8'");
+      const reconstructOther = new PickleBuilder().proto(2).global('numpy.core.multiarray', '_reconstruct').global('os', 'system');
+      await refused(buildZipPth(reconstructOther.bytes(), {}), "'os.system'");
+      // {'state_dict': {'w': tensor}, 'hook': mmdet.x.Hook() with state} → loads, warns once
+      const p = new PickleBuilder().proto(2).emptyDict().mark().str('state_dict').orderedDict().mark().str('w').tensor(validTensor).setitems();
+      p.str('hook').global('mmdet.x', 'Hook').tuple0().raw(0x81).emptyDict().str('cmd').str('rm -rf /').setitem().build();
+      const path = file(buildZipPth(p.setitems().stop().bytes(), validStorage));
+      const warnings: string[] = [];
+      const c = await loadCheckpoint(path, { onWarning: (m) => warnings.push(m) });
+      expect([...c.stateDict.keys()]).to.deep.equal(['w']);
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.include('mmdet.x.Hook').and.include('nothing was executed');
+      expect(existsSync(pwned)).to.equal(false);
     });
 
     it('allowed names used the wrong way: calling a storage class, REDUCE on data, odd OrderedDict args', async () => {
@@ -140,7 +158,6 @@ describe('io: hostile and broken checkpoints', () => {
     for (const [op, name] of [
       [0x69, 'INST'],
       [0x6f, 'OBJ'],
-      [0x81, 'NEWOBJ'],
       [0x92, 'NEWOBJ_EX'],
       [0x82, 'EXT1'],
       [0x83, 'EXT2'],

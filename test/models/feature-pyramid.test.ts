@@ -11,6 +11,7 @@ import { readSafetensors } from '../../src/io/safetensors';
 import { sharedFixtures } from '../fixture-root';
 import { runTraced, traceOps } from '../engines/onnx/helpers/parity';
 import '../../src/models/feature-pyramid';
+import { DetDataPreprocessor } from '../../src/models/data-preprocessors/det-data-preprocessor';
 import type { FeaturePyramid, FeaturePyramidLoadReport } from '../../src/models/feature-pyramid';
 import { loadConfig } from '../../src/config/load-config';
 import { ConfigError } from '../../src/core/errors';
@@ -61,8 +62,12 @@ describe('FeaturePyramid: building', function () {
   });
 
   it('accepts data_preprocessor and init_cfg; errors inside the parts keep their path', function () {
-    const m = model({ backbone: tinyResNet, data_preprocessor: { type: 'DetDataPreprocessor', mean: [0, 0, 0] }, init_cfg: null });
-    expect(m.dataPreprocessor).to.deep.equal({ type: 'DetDataPreprocessor', mean: [0, 0, 0] });
+    const m = model({ backbone: tinyResNet, data_preprocessor: { type: 'DetDataPreprocessor', mean: [0, 0, 0], std: [1, 2, 4] }, init_cfg: null });
+    expect(m.dataPreprocessor).to.be.instanceOf(DetDataPreprocessor);
+    expect(() => model({ backbone: tinyResNet, data_preprocessor: { type: 'DetDataPreprocessor', mean: [0, 0, 0] } })).to.throw(
+      ConfigError,
+      /^model\.data_preprocessor\.std: mean and std are given together or not at all/,
+    );
     expect(() => model({ backbone: { ...tinyResNet, depth: 20 } })).to.throw(ConfigError, /^model\.backbone\.depth: /);
     expect(() => model({ backbone: tinyResNet, neck: { type: 'FPN', out_channels: 8, num_outs: 2 } })).to.throw(ConfigError, /^model\.neck\.num_outs: /);
     expect(() => model({ backbone: tinyResNet, head: {} })).to.throw(ConfigError, /FeaturePyramid has no option 'head'/);
@@ -137,7 +142,7 @@ describeOnBackends('FeaturePyramid: forward matches PyTorch', (h) => {
     const m = build(MODELS, JSON.parse(f.metadata.config)) as FeaturePyramid;
     m.loadStateDict(weights(f, ''), { strict: true });
     m.eval();
-    const outs = h.run(() => [...m.forwardNamed(h.engine.constant(tensor(f, 'input')))].map(([k, t]) => [k, h.read(t)] as const));
+    const outs = h.run(() => [...m.forward(h.engine.constant(tensor(f, 'input')))].map(([k, t]) => [k, h.read(t)] as const));
     expect(outs.map(([k]) => k)).to.deep.equal(m.outputNames());
     for (const [k, t] of outs) expectClose(t, tensor(f, k), k);
   });
@@ -156,7 +161,7 @@ describeOnBackends('FeaturePyramid: HRNetV2p from an mmdetection Faster R-CNN ch
     m.eval();
     const io = await readSafetensors(path.join(dir, 'io.safetensors'));
     const input = io.tensors.get('input')!;
-    const outs = h.run(() => [...m.forwardNamed(h.engine.constant(input))].map(([k, t]) => [k, h.read(t)] as const));
+    const outs = h.run(() => [...m.forward(h.engine.constant(input))].map(([k, t]) => [k, h.read(t)] as const));
     const neck = outs.filter(([k]) => k.startsWith('neck.'));
     expect(neck.map(([k]) => k)).to.deep.equal(['neck.0', 'neck.1', 'neck.2', 'neck.3', 'neck.4']);
     for (const [k, t] of neck) expectClose(t, io.tensors.get(k)!, k);
@@ -178,7 +183,7 @@ describe('FeaturePyramid: ONNX export', function () {
       m.loadStateDict(sd);
       m.eval();
       const input = { name: 'input', value: tensor(f, 'input'), symbols: ['batch', null, 'height', 'width'] };
-      const traced = await traceOps((x) => [...m.forwardNamed(x).values()], [input]);
+      const traced = await traceOps((x) => [...m.forward(x).values()], [input]);
       try {
         const outs = await runTraced(traced, [input]);
         expect(outs.length).to.equal(m.outputNames().length);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildModel } from '../../src/apis/build-model';
 import { applyKeyMap } from '../../src/io/key-map';
-import type { Model } from '../../src/models/model';
+import type { BaseModel } from '../../src/models/base-model';
 import { SHARED_HRNET } from '../fixtures/hrnet/helpers';
 
 const CONFIGS = join(__dirname, '../../../configs/hrnet');
@@ -15,20 +15,20 @@ interface Entry {
 }
 
 /** A manifest (`name [d0,d1,...]` per line), keys renamed by the model's official key map. */
-function manifest(file: string, model: Model): Entry[] {
+function manifest(file: string, model: BaseModel): Entry[] {
   const lines = readFileSync(join(SHARED_HRNET, 'manifests', file), 'utf8').trim().split('\n');
   const dict = new Map(lines.map((l) => [l.split(' ')[0], l.split(' ')[1]]));
   const mapped = applyKeyMap(dict, model.officialKeyMap());
   return [...mapped].map(([key, shape]) => ({ key, shape, dtype: key.endsWith('num_batches_tracked') ? 'int64' : 'float32' }));
 }
 
-function entries(model: Model): Entry[] {
+function entries(model: BaseModel): Entry[] {
   return [...model.namedState()].map(([key, p]) => ({ key, shape: `[${p.shape.join(',')}]`, dtype: p.dtype }));
 }
 
 const line = (e: Entry) => `${e.key} ${e.dtype} ${e.shape}`;
 
-async function build(config: string): Promise<Model> {
+async function build(config: string): Promise<BaseModel> {
   return (await buildModel(join(CONFIGS, config))).model;
 }
 

@@ -25,7 +25,7 @@ import { build, createContainer } from '../../src/registry/container';
 import { BACKBONES, MODELS } from '../../src/registry/registries';
 import { SilentLogger } from '../../src/registry/services';
 import type { FeaturePyramid } from '../../src/models/feature-pyramid';
-import type { SingleHeadModel } from '../../src/models/single-head-model';
+import type { EncoderDecoder } from '../../src/models/segmentors/encoder-decoder';
 import '../../src/components';
 import { sharedFixtures } from '../fixture-root';
 
@@ -427,7 +427,7 @@ describe('core: init_cfg', () => {
     });
 
     it("EncoderDecoder: mmseg's pretrained is the backbone's Pretrained init_cfg; the decode head keeps mmseg's default", () => {
-      const m = build(MODELS, segmentor({ pretrained: 'hrnetv2.pth' })) as SingleHeadModel;
+      const m = build(MODELS, segmentor({ pretrained: 'hrnetv2.pth' })) as EncoderDecoder;
       expect(m.backbone.initCfg).to.deep.equal({ type: 'Pretrained', checkpoint: 'hrnetv2.pth' });
       expect(m.initCfg).to.equal(null);
       expect(m.head.initCfg).to.deep.equal({ type: 'Normal', std: 0.01, override: { name: 'conv_seg' } });

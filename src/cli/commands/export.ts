@@ -83,8 +83,13 @@ Examples:
         ...result.outputs.map((v) => `output ${v.name}: ${v.type} ${dims(v)}`),
       ];
       if (result.verification) {
-        const worst = Math.max(...result.verification.runs.flatMap((r) => r.outputs.map((o) => o.maxError)));
-        lines.push(`verified on ${result.verification.provider}: max error ${worst.toExponential(2)} over ${result.verification.runs.map((r) => r.shape.join('x')).join(' and ')}`);
+        // worst error as a fraction of its pass bound (rel × max(1, max |tfjs|)): below 1 passes
+        const checks = result.verification.runs.flatMap((r) => r.outputs);
+        const worst = checks.reduce((w, c) => (c.maxError / c.bound > w.maxError / w.bound ? c : w));
+        lines.push(
+          `verified on ${result.verification.provider} over ${result.verification.runs.map((r) => r.shape.join('x')).join(' and ')}: ` +
+            `worst error ${(worst.maxError / worst.bound).toFixed(3)} of its bound (${worst.name}: ${worst.maxError.toExponential(2)} ≤ ${worst.bound.toExponential(2)} = ${result.verification.rel} × max(1, ${worst.maxRef.toPrecision(3)}))`,
+        );
       } else {
         lines.push('not verified (--no-verify)');
       }

@@ -13,9 +13,11 @@ import type {
   UnaryOp,
 } from '../../core/engine';
 import { hostTensor, type DType, type HostTensor } from '../../core/host-tensor';
+import { collectTensors } from '../../core/tensor-container';
 import type { Parameter } from '../../core/parameter';
 import type { Module } from '../../core/module';
 import type { Tensor } from '../../core/tensor';
+import { withEngine } from '../../core/engine-context';
 import {
   broadcastOperand,
   fromLogical,
@@ -68,21 +70,21 @@ export class TfjsEngine implements Engine {
   }
 
   /**
-   * Run `fn` and free every tensor it created except those in its result (a tensor, or
-   * arrays / plain objects of them): tf.tidy for op-layer tensors.
+   * Run `fn` and free every tensor it created except those in its result (found as
+   * `collectTensors` finds them): tf.tidy for op-layer tensors.
    */
   tidy<T>(fn: () => T): T {
     let result!: T;
     tf.tidy(() => {
       result = fn();
-      return collectTf(result);
+      return tfTensorsIn(result);
     });
     return result;
   }
 
-  /** Free engine tensors now (a tensor, or arrays / plain objects of them). */
+  /** Free the engine tensors inside `value` now. */
   dispose(value: unknown): void {
-    tf.dispose(collectTf(value));
+    tf.dispose(tfTensorsIn(value));
   }
 
   get backend(): string {
@@ -97,7 +99,7 @@ export class TfjsEngine implements Engine {
       result = fn();
     } finally {
       // tensors reachable from the result survive into the enclosing scope
-      engine.endScope(result === undefined ? undefined : collectTensors(result));
+      engine.endScope(result === undefined ? undefined : tfTensorsIn(result));
     }
     return result;
   }
@@ -118,6 +120,22 @@ export class TfjsEngine implements Engine {
   }
 
   /**
+   * The gradient entry point for training: runs `fn` (op-layer code returning a scalar, e.g. a
+   * model's summed `loss` mode) on this engine while recording, and returns its value and the
+   * gradient for each named parameter (zeros for one `fn` does not reach). Intermediates are
+   * freed; the caller owns the returned tensors.
+   */
+  valueAndGrads(fn: () => Tensor, params: ReadonlyMap<string, Parameter>): { value: Tensor; grads: Map<string, Tensor> } {
+    const names = [...params.keys()];
+    const vars = names.map((n) => this.variable(params.get(n)!));
+    const out = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => unwrap(withEngine(this, fn)) as tf.Scalar, vars);
+      return { value, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
+    });
+    return { value: wrap(out.value), grads: new Map(names.map((n, i) => [n, wrap(out.grads[i])])) };
+  }
+
+  /**
    * Free the engine copies of a module's parameters and buffers now (tfjs memory is not
    * garbage-collected). The module stays usable: values are uploaded again on next use.
    */
@@ -132,6 +150,11 @@ export class TfjsEngine implements Engine {
     const host = this.readSync(wrap(entry.v));
     p.set(p.dtype === 'int64' ? BigInt64Array.from(host.data as Int32Array, (x) => BigInt(x)) : host.data);
     entry.version = p.version;
+  }
+
+  /** Copy every engine-side value of a module (trained weights, BN running statistics) back to the host. */
+  pullModule(m: Module): void {
+    for (const [, p] of m.namedState()) this.pull(p);
   }
 
   assign(p: Parameter, value: Tensor): void {
@@ -430,31 +453,13 @@ export class TfjsEngine implements Engine {
   }
 }
 
-/** The tf tensors inside a forward's result: TfTensors in arrays, maps and plain objects. */
-function collectTensors(value: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
-  if (value instanceof TfTensor) out.push(value.t);
-  else if (value instanceof tf.Tensor) out.push(value);
-  else if (Array.isArray(value)) for (const v of value) collectTensors(v, out);
-  else if (value instanceof Map) for (const v of value.values()) collectTensors(v, out);
-  else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value)) collectTensors(v, out);
-  }
-  return out;
+/** The tf tensors inside a result: TfTensors and tf tensors anywhere in it (see core's collectTensors). */
+function tfTensorsIn(value: unknown): tf.Tensor[] {
+  return collectTensors(value, (v): v is TfTensor | tf.Tensor => v instanceof TfTensor || v instanceof tf.Tensor).map((t) => (t instanceof TfTensor ? t.t : t));
 }
 
 function uploadParameter(p: Parameter): tf.Tensor {
   return tf.tidy(() => fromLogical(tensorFromHost(p.toHost())));
-}
-
-/** The tf tensors inside a result: a tensor, or arrays / plain objects of them. */
-function collectTf(value: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
-  if (value instanceof TfTensor) out.push(value.t);
-  else if (value instanceof tf.Tensor) out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => collectTf(v, out));
-  else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    Object.values(value).forEach((v) => collectTf(v, out));
-  }
-  return out;
 }
 
 function tensorFromHost(h: HostTensor): tf.Tensor {

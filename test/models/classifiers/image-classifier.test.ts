@@ -5,7 +5,7 @@ import { HRNet } from '../../../src/models/backbones/hrnet/hrnet';
 import { HRNetClsHead } from '../../../src/models/heads/cls/hrnet-cls-head';
 import { ImageClassifier } from '../../../src/models/classifiers/image-classifier';
 import { buildModel } from '../../../src/apis/build-model';
-import type { Model } from '../../../src/models/model';
+import type { BaseModel } from '../../../src/models/base-model';
 import { describeOnBackends } from '../../core/helpers/backends';
 import { loadStateDictInto } from '../../../src/apis/load-weights';
 import { fromOfficialConfig } from '../../../src/models/official-config';
@@ -37,7 +37,7 @@ describe('ImageClassifier: official cls_hrnet (fixture cls_tiny)', function () {
     for (const file of CHECKPOINTS) {
       it(`reproduces the logits (${file})`, function () {
         const model = models.get(file)!;
-        const out = h.run(() => h.read(model.forwardNamed(h.engine.constant(io.get('input')!)).get('output')!));
+        const out = h.run(() => h.read(model.forward(h.engine.constant(io.get('input')!)).get('output')!));
         expectNear(out, io.get('output')!, 'output');
       });
     }
@@ -82,7 +82,7 @@ function s(modules: number, block: string, channels: number[]) {
 
 describe('ImageClassifier: own PyTorch reference (Bottleneck stage 4, other head widths, batch 2)', function () {
   let ref: OwnRef;
-  let model: Model;
+  let model: BaseModel;
 
   before(async function () {
     ref = await readOwnRef('cls_bottleneck');
@@ -93,7 +93,7 @@ describe('ImageClassifier: own PyTorch reference (Bottleneck stage 4, other head
 
   describeOnBackends('forward', (h) => {
       it('matches the float64 reference', function () {
-        const out = h.run(() => h.read(model.forwardNamed(h.engine.constant(ref.tensors.get('input')!)).get('output')!));
+        const out = h.run(() => h.read(model.forward(h.engine.constant(ref.tensors.get('input')!)).get('output')!));
         expectNear(out, ref.tensors.get('output')!, 'output');
       });
   });

@@ -4,7 +4,7 @@ import type { HostTensor } from '../../../src/core/host-tensor';
 import { HRNet } from '../../../src/models/backbones/hrnet/hrnet';
 import { HeatmapHead } from '../../../src/models/heads/pose/heatmap-head';
 import { TopdownPoseEstimator } from '../../../src/models/pose/topdown-pose-estimator';
-import type { Model } from '../../../src/models/model';
+import type { BaseModel } from '../../../src/models/base-model';
 import { buildModel } from '../../../src/apis/build-model';
 import { describeOnBackends } from '../../core/helpers/backends';
 import { loadStateDictInto } from '../../../src/apis/load-weights';
@@ -12,7 +12,7 @@ import { fromOfficialConfig } from '../../../src/models/official-config';
 import { CHECKPOINTS, expectNear, fixtureModel, loadFixtureCheckpoint, readTensors, SHARED_HRNET, readOwnRef, type OwnRef } from '../../fixtures/hrnet/helpers';
 
 describe('TopdownPoseEstimator: official pose_hrnet (fixture pose_tiny)', function () {
-  const models = new Map<string, Model>();
+  const models = new Map<string, BaseModel>();
   let io: Map<string, HostTensor>;
   let inter: Map<string, HostTensor>;
 
@@ -41,7 +41,7 @@ describe('TopdownPoseEstimator: official pose_hrnet (fixture pose_tiny)', functi
     for (const file of CHECKPOINTS) {
       it(`reproduces the heatmaps (${file})`, function () {
         const model = models.get(file)!;
-        const named = h.run(() => model.forwardNamed(h.engine.constant(io.get('input')!)));
+        const named = h.run(() => model.forward(h.engine.constant(io.get('input')!)));
         expect([...named.keys()]).to.deep.equal(['backbone.0', 'output']);
         expectNear(h.read(named.get('output')!), io.get('output')!, 'output');
       });
@@ -98,7 +98,7 @@ describe('TopdownPoseEstimator: construction', function () {
 
 describe('TopdownPoseEstimator: own PyTorch reference (3x3 final layer, two stage-4 modules, batch 2)', function () {
   let ref: OwnRef;
-  let model: Model;
+  let model: BaseModel;
 
   before(async function () {
     ref = await readOwnRef('pose_k3');
@@ -109,7 +109,7 @@ describe('TopdownPoseEstimator: own PyTorch reference (3x3 final layer, two stag
 
   describeOnBackends('forward', (h) => {
       it('matches the float64 reference', function () {
-        const out = h.run(() => h.read(model.forwardNamed(h.engine.constant(ref.tensors.get('input')!)).get('output')!));
+        const out = h.run(() => h.read(model.forward(h.engine.constant(ref.tensors.get('input')!)).get('output')!));
         expectNear(out, ref.tensors.get('output')!, 'output');
       });
   });

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { HostTensor } from '../../../src/core/host-tensor';
+import { hostTensor, type HostTensor } from '../../../src/core/host-tensor';
+import type { Tensor } from '../../../src/core/tensor';
+import { SegDataSample } from '../../../src/structures/seg-data-sample';
 import { HRNet } from '../../../src/models/backbones/hrnet/hrnet';
 import { FCNHead } from '../../../src/models/heads/seg/fcn-head';
 import { EncoderDecoder } from '../../../src/models/segmentors/encoder-decoder';
 import { buildModel } from '../../../src/apis/build-model';
-import type { Model } from '../../../src/models/model';
+import type { BaseModel } from '../../../src/models/base-model';
 import { describeOnBackends } from '../../core/helpers/backends';
 import { loadStateDictInto } from '../../../src/apis/load-weights';
 import { fromOfficialConfig } from '../../../src/models/official-config';
@@ -42,9 +44,9 @@ describe('EncoderDecoder: official seg_hrnet (fixture seg_tiny)', function () {
         const model = models.get(file)!;
         const input = io.get('input')!;
         const [out, up] = h.run(() => {
-          const named = model.forwardNamed(h.engine.constant(input));
+          const named = model.forward(h.engine.constant(input));
           const logits = named.get('output')!;
-          return [h.read(logits), h.read(model.resizeToInput(logits, [input.shape[2], input.shape[3]]))];
+          return [h.read(logits), predictedLogits(model, h.engine.constant(input))];
         });
         expectNear(out, io.get('output')!, 'output');
         expectNear(up, io.get('output_upsampled')!, 'output_upsampled');
@@ -123,7 +125,7 @@ describe('EncoderDecoder / FCNHead: construction (mmseg vocabulary)', function (
 
 describe('EncoderDecoder: own PyTorch reference (odd input size, align_corners true, width change read from its own branch, 3x3 classifier, batch 2)', function () {
   let ref: OwnRef;
-  let model: Model;
+  let model: BaseModel;
 
   before(async function () {
     ref = await readOwnRef('seg_odd');
@@ -136,11 +138,34 @@ describe('EncoderDecoder: own PyTorch reference (odd input size, align_corners t
       it('matches the float64 reference (logits and their resize to the input)', function () {
         const input = ref.tensors.get('input')!;
         const [out, up] = h.run(() => {
-          const logits = model.forwardNamed(h.engine.constant(input)).get('output')!;
-          return [h.read(logits), h.read((model as EncoderDecoder).resizeToInput(logits, [input.shape[2], input.shape[3]]))];
+          const logits = model.forward(h.engine.constant(input)).get('output')!;
+          return [h.read(logits), predictedLogits(model as EncoderDecoder, h.engine.constant(input))];
         });
         expectNear(out, ref.tensors.get('output')!, 'output');
         expectNear(up, ref.tensors.get('output_upsampled')!, 'output_upsampled');
       });
   });
 });
+
+/**
+ * The logits `predict` resizes to the original image (here the input's own size, so the
+ * reference's single resize to the input), checked against its arg-max label map too.
+ */
+function predictedLogits(model: EncoderDecoder, input: Tensor): HostTensor {
+  const [N, , H, W] = input.shape;
+  const samples = Array.from({ length: N }, () => new SegDataSample({ img_shape: [H, W], ori_shape: [H, W] }));
+  const out = model.predict(input, samples);
+  const C = out[0].seg_logits!.shape[0];
+  const all = new Float32Array(N * C * H * W);
+  out.forEach((s, n) => {
+    const logits = s.seg_logits!.array as Float32Array;
+    const labels = s.pred_sem_seg!.array;
+    for (let i = 0; i < H * W; i += 97) {
+      let best = 0;
+      for (let c = 1; c < C; c++) if (logits[c * H * W + i] > logits[best * H * W + i]) best = c;
+      expect(labels[i], `label of image ${n} at pixel ${i}`).to.equal(best);
+    }
+    all.set(logits, n * C * H * W);
+  });
+  return hostTensor('float32', [N, C, H, W], all);
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FeatureHead } from '../feature-head';
+import { ClsHead, clsHeadOptions } from './cls-head';
 import * as F from '../../../core/ops';
 import { Conv2d } from '../../../nn/conv2d';
 import { Linear } from '../../../nn/linear';
@@ -24,9 +24,7 @@ export const hrnetClsHeadSchema = z
     final_channels: z.number().int().positive().default(2048),
     num_classes: z.number().int().positive().default(1000),
     norm_cfg: normCfg.default({ type: 'BN' }),
-    loss: z.record(z.unknown()).optional(),
-    topk: z.union([z.number().int().positive(), z.array(z.number().int().positive())]).optional(),
-    cal_acc: z.boolean().optional(),
+    ...clsHeadOptions,
     init_cfg: initCfg,
   })
   .strict();
@@ -47,9 +45,10 @@ export const HRNET_CLS_HEAD_DEFAULT_INIT: InitCfg = [
  * a different network). Each branch i is widened by one Bottleneck (`incre_modules[i]`); from
  * the highest resolution down, y = incre[i](x_i) + downsamp[i-1](y) with downsamp a stride-2
  * conv3x3 (bias) → BN → ReLU; then `final_layer` conv1x1 (bias) → BN → ReLU, global average
- * pooling and the `classifier` Linear. Keys match cls_hrnet's under the `head.` prefix.
+ * pooling and the `classifier` Linear. Keys match cls_hrnet's under the `head.` prefix;
+ * loss and prediction are mmpretrain ClsHead's.
  */
-export class HRNetClsHead extends FeatureHead {
+export class HRNetClsHead extends ClsHead {
   readonly increModules: ModuleList<ResLayer>;
   readonly downsampModules: ModuleList<Sequential>;
   readonly finalLayer: Sequential;
@@ -57,7 +56,7 @@ export class HRNetClsHead extends FeatureHead {
   readonly numClasses: number;
 
   constructor(o: HRNetClsHeadOptions, ctx?: BuildContext) {
-    super();
+    super(o, ctx);
     if (o.head_channels.length !== o.in_channels.length) {
       const detail = `needs one entry per branch (in_channels has ${o.in_channels.length}), got ${o.head_channels.length}`;
       throw ctx ? ctx.error('head_channels', detail) : new Error(`head_channels: ${detail}`);

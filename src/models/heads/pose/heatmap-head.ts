@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { FeatureHead } from '../feature-head';
+import { BaseHead } from '../base-head';
+import * as F from '../../../core/ops';
+import { UserError } from '../../../core/errors';
+import { hostTensor } from '../../../core/host-tensor';
+import type { Module } from '../../../core/module';
+import type { LossDict } from '../../../structures/named-tensors';
+import type { PoseDataSample } from '../../../structures/pose-data-sample';
+import { InstanceData } from '../../../structures/instance-data';
+import { KEYPOINT_CODECS, LOSSES } from '../../../registry/registries';
+import type { MSRAHeatmap } from '../../codecs/msra-heatmap';
+import { flipHeatmaps } from './flip-heatmaps';
+import { posePckAccuracy } from './pose-accuracy';
 import { Conv2d } from '../../../nn/conv2d';
 import { BatchNorm2d } from '../../../nn/batch-norm2d';
 import { Identity, Sequential, type TensorModule } from '../../../nn/containers';
@@ -36,12 +47,39 @@ export const heatmapHeadSchema = z
       .strict()
       .nullable()
       .default({}),
-    loss: z.record(z.unknown()).optional(),
-    decoder: z.record(z.unknown()).nullable().optional(),
+    loss: z.object({ type: z.string() }).passthrough().default({ type: 'KeypointMSELoss', use_target_weight: true }),
+    /** The keypoint codec that decodes the heatmaps (an MSRAHeatmap config). */
+    decoder: z.object({ type: z.string() }).passthrough().nullable().optional(),
     init_cfg: initCfg,
   })
   .strict();
 export type HeatmapHeadOptions = z.infer<typeof heatmapHeadSchema>;
+
+/** mmpose's test_cfg of heatmap heads. */
+export const heatmapTestCfgSchema = z
+  .object({
+    flip_test: z.boolean().default(false),
+    flip_mode: z.literal('heatmap').default('heatmap'),
+    shift_heatmap: z.boolean().default(false),
+    output_heatmaps: z.boolean().default(false),
+  })
+  .strict();
+export type HeatmapTestCfg = z.output<typeof heatmapTestCfgSchema>;
+
+/** mmpose's train_cfg of heatmap heads. */
+export const heatmapTrainCfgSchema = z.object({ compute_acc: z.boolean().default(true) }).strict();
+export type HeatmapTrainCfg = z.output<typeof heatmapTrainCfgSchema>;
+
+/** What the keypoint loss of the head is called with (mmpose's KeypointMSELoss and kin). */
+interface KeypointLoss extends Module {
+  forward(output: Tensor, target: Tensor, targetWeights: Tensor | null): Tensor;
+}
+
+/** Per-sample decoded keypoints (input-crop pixels) and, on request, the merged heatmaps. */
+export interface HeatmapPrediction {
+  instances: InstanceData[];
+  heatmaps: Tensor | null;
+}
 
 /** mmpose's HeatmapHead.default_init_cfg: N(0, 0.001) conv weights, zero biases, unit norms. */
 export const HEATMAP_HEAD_DEFAULT_INIT: InitCfg = [
@@ -54,10 +92,12 @@ export const HEATMAP_HEAD_DEFAULT_INIT: InitCfg = [
  * to one heatmap per keypoint, applied to the last feature map it receives (for HRNetV1 the
  * only one: the stride-4 branch). Children: `deconv_layers`, `conv_layers`, `final_layer`.
  */
-export class HeatmapHead extends FeatureHead {
+export class HeatmapHead extends BaseHead<PoseDataSample, Tensor, HeatmapPrediction> {
   readonly convLayers: TensorModule;
   readonly finalLayer: TensorModule;
   readonly outChannels: number;
+  readonly lossModule: KeypointLoss;
+  readonly decoder: MSRAHeatmap | null;
 
   constructor(o: HeatmapHeadOptions, ctx?: BuildContext) {
     super();
@@ -74,6 +114,8 @@ export class HeatmapHead extends FeatureHead {
       throw fail('conv_kernel_sizes', `needs one kernel size per conv_out_channels entry (${convOut.length}), got ${convK.length}`);
     }
     this.outChannels = o.out_channels;
+    this.lossModule = (ctx ? ctx.build(LOSSES, o.loss, 'loss') : null) as KeypointLoss;
+    this.decoder = o.decoder && ctx ? (ctx.build(KEYPOINT_CODECS, o.decoder, 'decoder') as MSRAHeatmap) : null;
     this.initCfg = o.init_cfg ?? HEATMAP_HEAD_DEFAULT_INIT;
     this.addModule('deconv_layers', new Identity());
     let cin = o.in_channels;
@@ -100,6 +142,67 @@ export class HeatmapHead extends FeatureHead {
   forward(feats: readonly Tensor[]): Tensor {
     const x = feats[feats.length - 1];
     return this.finalLayer.forward(this.convLayers.forward(x));
+  }
+
+  override loss(feats: readonly Tensor[], samples: readonly PoseDataSample[], cfg: HeatmapTrainCfg = { compute_acc: true }): LossDict {
+    return this.lossByFeat(this.forward(feats), samples, cfg);
+  }
+
+  /** `loss_kpt` against the samples' target heatmaps, and `acc_pose` (PCK@0.05 of the arg-maxes). */
+  lossByFeat(heatmaps: Tensor, samples: readonly PoseDataSample[], cfg: HeatmapTrainCfg = { compute_acc: true }): LossDict {
+    if (!this.lossModule) throw new UserError('HeatmapHead was built without a loss');
+    const [N, K, H, W] = heatmaps.shape;
+    const targets = new Float32Array(N * K * H * W);
+    const weights = new Float32Array(N * K);
+    samples.forEach((s, n) => {
+      const t = s.gt_targets;
+      if (!t) throw new UserError(`sample ${n} has no training targets (the pipeline needs GenerateTarget before PackPoseInputs)`);
+      if (t.heatmaps.shape.join() !== [K, H, W].join()) {
+        throw new UserError(`sample ${n}: target heatmaps [${t.heatmaps.shape.join(', ')}] do not match the head's output [${K}, ${H}, ${W}]`);
+      }
+      targets.set(t.heatmaps.data as Float32Array, n * K * H * W);
+      weights.set((t.keypoint_weights.data as Float32Array).subarray(0, K), n * K);
+    });
+    const gt = F.constant(hostTensor('float32', [N, K, H, W], targets));
+    const losses: LossDict = new Map([['loss_kpt', this.lossModule.forward(heatmaps, gt, F.constant(hostTensor('float32', [N, K], weights)))]]);
+    if (cfg.compute_acc) {
+      const pred = F.toHost(heatmaps).data as Float32Array;
+      const acc = posePckAccuracy(pred, targets, Array.from(weights, (w) => w > 0), N, K, H, W);
+      losses.set('acc_pose', F.scalar(acc));
+    }
+    return losses;
+  }
+
+  /**
+   * Decoded keypoints per sample; with `flip_test`, the heatmaps of the mirrored input
+   * (`flippedFeats`) are flipped back (`flip_indices` from the metas) and averaged in.
+   */
+  override predict(feats: readonly Tensor[], samples: readonly PoseDataSample[], cfg?: HeatmapTestCfg, flippedFeats?: readonly Tensor[]): HeatmapPrediction {
+    const testCfg = cfg ?? heatmapTestCfgSchema.parse({});
+    let heatmaps = this.forward(feats);
+    if (testCfg.flip_test) {
+      if (!flippedFeats) throw new Error('flip_test needs the features of the flipped input');
+      const flipIndices = samples[0]?.metainfo.flip_indices ?? null;
+      if (!flipIndices) throw new UserError("flip_test needs 'flip_indices' in the samples' metainfo (the dataset's flip pairs)");
+      const back = flipHeatmaps(this.forward(flippedFeats), flipIndices, testCfg.shift_heatmap);
+      heatmaps = F.mul(F.add(heatmaps, back), 0.5);
+    }
+    const pred = this.predictByFeat(heatmaps, samples);
+    return { instances: pred.instances, heatmaps: testCfg.output_heatmaps ? heatmaps : null };
+  }
+
+  predictByFeat(heatmaps: Tensor, _samples: readonly PoseDataSample[]): HeatmapPrediction {
+    if (!this.decoder) throw new UserError("HeatmapHead needs a 'decoder' (e.g. {type: 'MSRAHeatmap', ...}) to predict keypoints");
+    const [N, K, H, W] = heatmaps.shape;
+    const data = F.toHost(heatmaps).data as Float32Array;
+    const instances = Array.from({ length: N }, (_, n) => {
+      const { keypoints, scores } = this.decoder!.decode(data.subarray(n * K * H * W, (n + 1) * K * H * W), K);
+      return new InstanceData({
+        keypoints: hostTensor('float32', [1, K, 2], keypoints),
+        keypoint_scores: hostTensor('float32', [1, K], scores),
+      });
+    });
+    return { instances, heatmaps: null };
   }
 }
 

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { FeatureHead } from '../feature-head';
+import { BaseHead } from '../base-head';
+import { UserError } from '../../../core/errors';
+import { hostTensor } from '../../../core/host-tensor';
+import type { Module } from '../../../core/module';
+import type { SegDataSample } from '../../../structures/seg-data-sample';
+import type { LossDict } from '../../../structures/named-tensors';
+import { Dropout2d } from '../../../nn/dropout2d';
+import { LOSSES } from '../../../registry/registries';
 import * as F from '../../../core/ops';
 import { Conv2d } from '../../../nn/conv2d';
 import { ConvModule } from '../../../nn/conv-module';
@@ -13,6 +20,13 @@ import { actCfg, convCfg, initCfg, normCfg } from '../../../nn/option-schemas';
 import { hrnetV2Representation } from '../../../nn/blocks/hrnet-representations';
 
 const intOrList = z.union([z.number().int(), z.array(z.number().int()).min(1)]);
+const lossCfg = z.object({ type: z.string() }).passthrough();
+
+/** What a decode loss is called with: logits [N, C, H, W], labels [N, H, W] (mmseg's CrossEntropyLoss and kin). */
+interface DecodeLoss extends Module {
+  readonly lossName?: string;
+  forward(pred: Tensor, label: Tensor, args?: { ignoreIndex?: number | null }): Tensor;
+}
 
 export const fcnHeadSchema = z
   .object({
@@ -33,9 +47,12 @@ export const fcnHeadSchema = z
     /** 'resize_concat' over all HRNet branches is the HRNetV2 representation. */
     input_transform: z.enum(['resize_concat']).nullable().default(null),
     align_corners: z.boolean().default(false),
-    loss_decode: z.union([z.record(z.unknown()), z.array(z.record(z.unknown()))]).optional(),
+    loss_decode: z
+      .union([lossCfg, z.array(lossCfg).min(1)])
+      .default({ type: 'CrossEntropyLoss', use_sigmoid: false, loss_weight: 1.0 }),
     ignore_index: z.number().int().default(255),
-    sampler: z.record(z.unknown()).nullable().optional(),
+    /** OHEM pixel sampling is not available: only null is accepted. */
+    sampler: z.null().optional(),
     init_cfg: initCfg,
     /**
      * hrdet extension for the official seg_hrnet `last_layer` (whose 1x1 conv has a bias even
@@ -59,12 +76,16 @@ export const DECODE_HEAD_DEFAULT_INIT: InitCfg = { type: 'Normal', std: 0.01, ov
  * `channels = sum(in_channels)` this is the HRNetV2 segmentation head of the official
  * seg_hrnet (`last_layer` = conv1x1 → BN → ReLU → conv_seg). Children: `conv_seg`, `convs`, `conv_cat`.
  */
-export class FCNHead extends FeatureHead {
+export class FCNHead extends BaseHead<SegDataSample, Tensor, Tensor> {
   readonly convSeg: Conv2d;
   readonly convs: TensorModule;
   readonly convCat: ConvModule | null;
   readonly numClasses: number;
   readonly alignCorners: boolean;
+  readonly ignoreIndex: number;
+  readonly threshold: number;
+  readonly lossDecode: DecodeLoss[];
+  private readonly dropout: Dropout2d | null;
   private readonly inIndex: number | number[];
   private readonly resizeConcat: boolean;
 
@@ -81,6 +102,12 @@ export class FCNHead extends FeatureHead {
     }
     this.numClasses = o.num_classes;
     this.alignCorners = o.align_corners;
+    this.ignoreIndex = o.ignore_index;
+    this.threshold = o.threshold ?? 0.3;
+    const losses = Array.isArray(o.loss_decode) ? o.loss_decode : [o.loss_decode];
+    this.lossDecode = ctx ? losses.map((l, i) => ctx.build(LOSSES, l, Array.isArray(o.loss_decode) ? `loss_decode.${i}` : 'loss_decode') as DecodeLoss) : [];
+    // mmseg registers no module for dropout_ratio <= 0
+    this.dropout = o.dropout_ratio > 0 ? new Dropout2d(o.dropout_ratio) : null;
     this.inIndex = o.in_index;
     this.resizeConcat = o.input_transform === 'resize_concat';
     this.initCfg = o.init_cfg ?? DECODE_HEAD_DEFAULT_INIT;
@@ -133,9 +160,60 @@ export class FCNHead extends FeatureHead {
     const x = this.transformInputs(feats);
     let y = this.convs.forward(x);
     if (this.convCat) y = this.convCat.forward(F.concat([x, y], 1));
-    // dropout is the identity at inference
+    if (this.dropout) y = this.dropout.forward(y);
     return this.convSeg.forward(y);
   }
+
+  /**
+   * mmseg's loss_by_feat: logits resized to the (padded) label maps, every `loss_decode` under
+   * its `loss_name` (same names add up), and `acc_seg` (percent of non-ignored pixels right).
+   */
+  lossByFeat(logits: Tensor, samples: readonly SegDataSample[]): LossDict {
+    if (!this.lossDecode.length) throw new UserError('FCNHead was built without a loss');
+    const labels = stackLabels(samples);
+    const [N, H, W] = labels.shape;
+    const resized = F.interpolate(logits, { size: [H, W], mode: 'bilinear', alignCorners: this.alignCorners });
+    const target = F.constant(labels);
+    const losses: LossDict = new Map();
+    for (const l of this.lossDecode) {
+      const name = l.lossName ?? 'loss_ce';
+      const v = l.forward(resized, target, { ignoreIndex: this.ignoreIndex });
+      losses.set(name, losses.has(name) ? F.add(losses.get(name)!, v) : v);
+    }
+    const pred = F.toHost(F.argmax(resized, 1)).data as Int32Array;
+    const gt = labels.data as Int32Array;
+    let right = 0;
+    let valid = 0;
+    for (let i = 0; i < N * H * W; i++) {
+      if (gt[i] === this.ignoreIndex) continue;
+      valid++;
+      if (pred[i] === gt[i]) right++;
+    }
+    losses.set('acc_seg', F.scalar(valid ? (right * 100) / valid : 0));
+    return losses;
+  }
+
+  /** mmseg's predict_by_feat: logits resized to the padded input size (`pad_shape`, else `img_shape`). */
+  predictByFeat(logits: Tensor, samples: readonly SegDataSample[]): Tensor {
+    const meta = samples[0]?.metainfo ?? {};
+    const size = meta.pad_shape ?? meta.img_shape;
+    if (!size) throw new UserError("segmentation samples need 'img_shape' (or 'pad_shape') in their metainfo");
+    return F.interpolate(logits, { size: [size[0], size[1]], mode: 'bilinear', alignCorners: this.alignCorners });
+  }
+}
+
+/** The samples' label maps [1, H, W] (same size after the preprocessor's padding) as one int32 [N, H, W]. */
+function stackLabels(samples: readonly SegDataSample[]) {
+  const first = samples[0]?.gt_sem_seg;
+  if (!first) throw new UserError('segmentation training needs gt_sem_seg in every sample');
+  const [, H, W] = first.shape;
+  const out = new Int32Array(samples.length * H * W);
+  samples.forEach((s, i) => {
+    const g = s.gt_sem_seg;
+    if (!g || g.height !== H || g.width !== W) throw new UserError(`sample ${i}: gt_sem_seg must be ${H}×${W} like the others (pad it in the data preprocessor)`);
+    out.set(g.array, i * H * W);
+  });
+  return hostTensor('int32', [samples.length, H, W], out);
 }
 
 HEADS.register(fcnHeadSchema, (o: FCNHeadOptions, ctx: BuildContext) => new FCNHead(o, ctx), {

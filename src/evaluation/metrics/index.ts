@@ -1,0 +1,11 @@
+export { BaseMetric, type DatasetMeta } from './base-metric';
+export { Evaluator } from './evaluator';
+export { CocoMetric, type CocoMetricOptions } from './coco-metric';
+export { CocoKeypointMetric, MMPOSE_COCO_SIGMAS, type CocoKeypointMetricOptions } from './coco-keypoint-metric';
+export { IoUMetric, type IoUMetricOptions, type SegClassTable } from './iou-metric';
+export { Accuracy, type AccuracyOptions } from './accuracy';
+export { intersectAndUnion, sumAreas, areasToMetrics, nanMean, type SegAreas, type SegMetricName } from './seg-areas';
+export type { DetMetricSample } from './det-metric-sample';
+export type { PoseMetricSample } from './pose-metric-sample';
+export type { SegMetricSample, LabelMap } from './seg-metric-sample';
+export type { ClsMetricSample } from './cls-metric-sample';
