@@ -21,6 +21,7 @@ import './models/losses/smooth-l1-loss';
 import './models/losses/iou-loss';
 import './models/losses/giou-loss';
 import './models/losses/keypoint-mse-loss';
+import './models/losses/label-smooth-loss';
 import './models/data-preprocessors/det-data-preprocessor';
 import './models/data-preprocessors/pose-data-preprocessor';
 import './models/data-preprocessors/seg-data-preprocessor';

@@ -12,6 +12,11 @@ export interface Conv2dOptions {
   groups: number;
 }
 
+/** torch.nn.functional.conv_transpose2d: `padding` crops, `outputPadding` extends bottom/right. */
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  outputPadding: Pair;
+}
+
 export interface Pool2dOptions {
   kernel: Pair;
   stride: Pair;
@@ -90,6 +95,11 @@ export interface Engine {
 
   // --- dense layers ------------------------------------------------------------------------
   conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions): Tensor;
+  /**
+   * Transposed convolution (the input gradient of conv2d); weight [in, out/groups, kh, kw].
+   * Output size (in - 1) * stride - 2 * padding + dilation * (k - 1) + outputPadding + 1.
+   */
+  convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvTranspose2dOptions): Tensor;
   /** y = x W^T + b over the last axis; weight [out, in]. */
   linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
   matmul(a: Tensor, b: Tensor): Tensor;

@@ -51,6 +51,40 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, args: Con
   });
 }
 
+export interface ConvTranspose2dArgs extends Conv2dArgs {
+  outputPadding?: IntOrPair;
+}
+
+/** Output length of one axis of a transposed convolution (PyTorch's formula). */
+export function convTransposeOutSize(size: number, kernel: number, stride: number, padding: number, dilation: number, outputPadding: number): number {
+  return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1;
+}
+
+/** F.conv_transpose2d: weight [in, out/groups, kh, kw]; output_padding below stride or dilation. */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null, args: ConvTranspose2dArgs = {}): Tensor {
+  const groups = args.groups ?? 1;
+  const where = `conv_transpose2d: input [${x.shape.join(',')}], weight [${weight.shape.join(',')}]`;
+  if (x.shape.length !== 4 || weight.shape.length !== 4) throw new Error(`${where}: both must be 4-D`);
+  if (weight.shape[0] !== x.shape[1] || x.shape[1] % groups !== 0) {
+    throw new Error(`${where}: the weight's first axis must equal the ${x.shape[1]} input channels, divisible by groups=${groups}`);
+  }
+  const opts = {
+    stride: pair(args.stride ?? 1),
+    padding: pair(args.padding ?? 0),
+    outputPadding: pair(args.outputPadding ?? 0),
+    dilation: pair(args.dilation ?? 1),
+    groups,
+  };
+  for (const i of [0, 1]) {
+    if (opts.outputPadding[i] >= Math.max(opts.stride[i], opts.dilation[i]) || opts.outputPadding[i] < 0) {
+      throw new Error(`${where}: output_padding ${opts.outputPadding[i]} must be smaller than the stride or the dilation`);
+    }
+    const size = convTransposeOutSize(x.shape[2 + i], weight.shape[2 + i], opts.stride[i], opts.padding[i], opts.dilation[i], opts.outputPadding[i]);
+    if (size < 1) throw new Error(`${where}: padding ${opts.padding[i]} leaves no output along axis ${2 + i}`);
+  }
+  return e().convTranspose2d(x, weight, bias, opts);
+}
+
 export const linear = (x: Tensor, w: Tensor, b: Tensor | null): Tensor => e().linear(x, w, b);
 export const matmul = (a: Tensor, b: Tensor): Tensor => e().matmul(a, b);
 

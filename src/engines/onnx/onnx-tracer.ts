@@ -2,6 +2,7 @@ import type {
   BinaryOp,
   CompareOp,
   Conv2dOptions,
+  ConvTranspose2dOptions,
   Engine,
   NmsOptions,
   Pool2dOptions,
@@ -308,6 +309,24 @@ export class OnnxTracer implements Engine {
       strides: attr.ints(o.stride),
       pads: attr.ints([o.padding[0], o.padding[1], o.padding[0], o.padding[1]]),
       dilations: attr.ints(o.dilation),
+      group: attr.int(o.groups),
+    });
+  }
+
+  convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvTranspose2dOptions): Tensor {
+    const xs = this.own(x);
+    const [, outPerGroup, kh, kw] = weight.shape;
+    // (in - 1) * stride - 2 * pad + dilation * (k - 1) + output_padding + 1, symbolic where `in` is
+    const size = (d: Dim, i: 0 | 1, k: number) =>
+      D.add(D.mul(d, o.stride[i]), -o.stride[i] - 2 * o.padding[i] + o.dilation[i] * (k - 1) + o.outputPadding[i] + 1);
+    const dims = [xs.dims[0], outPerGroup * o.groups, size(xs.dims[2], 0, kh), size(xs.dims[3], 1, kw)];
+    const inputs: Tensor[] = bias ? [x, weight, bias] : [x, weight];
+    return this.emit1('ConvTranspose', inputs, dims, 'float32', {
+      kernel_shape: attr.ints([kh, kw]),
+      strides: attr.ints(o.stride),
+      pads: attr.ints([o.padding[0], o.padding[1], o.padding[0], o.padding[1]]),
+      dilations: attr.ints(o.dilation),
+      output_padding: attr.ints(o.outputPadding),
       group: attr.int(o.groups),
     });
   }

@@ -2,6 +2,7 @@ import type {
   BinaryOp,
   CompareOp,
   Conv2dOptions,
+  ConvTranspose2dOptions,
   Engine,
   NmsOptions,
   Pool2dOptions,
@@ -13,6 +14,7 @@ import type {
 import { UserError } from '../../core/errors';
 import { numel, shapeString, type DType, type HostTensor } from '../../core/host-tensor';
 import type { Parameter } from '../../core/parameter';
+import { convTransposeOutSize } from '../../core/ops';
 import type { Tensor } from '../../core/tensor';
 
 /** A tensor of the shape engine: a shape and a dtype, no data. */
@@ -150,6 +152,28 @@ export class ShapeEngine implements Engine {
       );
     }
     this.count('conv2d', n * cout * cinPerGroup * kh * kw * oh * ow);
+    return new ShapeTensor([n, cout, oh, ow], x.dtype);
+  }
+
+  /**
+   * MACs as fvcore / mmengine's FlopAnalyzer (and mmcv's deconv hook, less its bias term) count a
+   * transposed convolution: in × out/groups × kh × kw per input position. Counted with the
+   * convolutions, as those analysers do.
+   */
+  convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvTranspose2dOptions): Tensor {
+    const [n, cin, h, w] = rank4(x, 'conv_transpose2d');
+    const [win, outPerGroup, kh, kw] = weight.shape;
+    if (weight.shape.length !== 4 || win !== cin || cin % o.groups !== 0) {
+      throw new ShapeError(`conv_transpose2d: input ${shapeString(x.shape)} does not fit weight ${shapeString(weight.shape)} with groups=${o.groups}`);
+    }
+    const cout = outPerGroup * o.groups;
+    if (bias && numel(bias.shape) !== cout) {
+      throw new ShapeError(`conv_transpose2d: bias ${shapeString(bias.shape)} does not fit ${cout} output channels`);
+    }
+    const size = (d: number, i: 0 | 1, k: number) => convTransposeOutSize(d, k, o.stride[i], o.padding[i], o.dilation[i], o.outputPadding[i]);
+    const [oh, ow] = [size(h, 0, kh), size(w, 1, kw)];
+    if (oh < 1 || ow < 1) throw new ShapeError(`conv_transpose2d: padding ${o.padding.join('x')} leaves no output for a ${h}x${w} input`);
+    this.count('conv2d', n * cin * outPerGroup * kh * kw * h * w);
     return new ShapeTensor([n, cout, oh, ow], x.dtype);
   }
 

@@ -43,7 +43,7 @@ function explicitPad(g: ConvGeometry): Pad4 {
  * The forward op itself. tfjs takes a stride or a dilation, not both: with both, convolve
  * densely and keep every stride-th output.
  */
-function forward(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, depthwise: boolean): tf.Tensor4D {
+export function convForward(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, depthwise: boolean): tf.Tensor4D {
   const stride: [number, number] = [g.h.stride, g.w.stride];
   const dilation: [number, number] = [g.h.dilation, g.w.dilation];
   const both = (stride[0] > 1 || stride[1] > 1) && (dilation[0] > 1 || dilation[1] > 1);
@@ -56,14 +56,14 @@ function forward(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, depthwise: boo
 }
 
 function denseConv(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  return withGrad(x, w, (xi, wi) => forward(xi, wi, g, false), (dy, xs, ws) => [
+  return withGrad(x, w, (xi, wi) => convForward(xi, wi, g, false), (dy, xs, ws) => [
     inputGradient(dy, ws, g, xs.shape),
     filterGradient(xs, dy, g, ws.shape),
   ]);
 }
 
 function depthwiseConv(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  return withGrad(x, w, (xi, wi) => forward(xi, wi, g, true), (dy, xs, ws) => depthwiseGrads(dy, xs, ws, g));
+  return withGrad(x, w, (xi, wi) => convForward(xi, wi, g, true), (dy, xs, ws) => depthwiseGrads(dy, xs, ws, g));
 }
 
 /**
@@ -86,7 +86,7 @@ function depthwiseGrads(dy: tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D, g: Conv
 }
 
 /** y = f(x, w) with the gradient (dx, dw) = grad(dy, x, w). */
-function withGrad(
+export function withGrad(
   x: tf.Tensor4D,
   w: tf.Tensor4D,
   f: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D,

@@ -3,6 +3,7 @@ import type {
   BinaryOp,
   CompareOp,
   Conv2dOptions,
+  ConvTranspose2dOptions,
   Engine,
   NmsOptions,
   Pool2dOptions,
@@ -31,6 +32,7 @@ import {
 import { parameterCache } from './parameter-cache';
 import { recordingGradients } from './recording';
 import { conv2dNHWC } from './conv2d';
+import { convTranspose2dNHWC } from './conv-transpose2d';
 import { installTfjsExtensions } from './extensions';
 import { hostNms } from './host-nms';
 import { roiAlign } from './roi-align';
@@ -185,14 +187,26 @@ export class TfjsEngine implements Engine {
 
   // --- dense ---------------------------------------------------------------------------
   conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions): Tensor {
-    // weight is stored NHWC like every rank-4 tensor: [O, kh, kw, I] → tfjs wants [kh, kw, I, O];
-    // in inference the transposed filter is kept with the parameter instead of redone per call
+    const y = conv2dNHWC(unwrap(x) as tf.Tensor4D, this.filter(weight), opts);
+    return wrap(bias ? tf.add(y, unwrap(bias)) : y);
+  }
+
+  convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvTranspose2dOptions): Tensor {
+    // weight [in, out/groups, kh, kw] becomes [kh, kw, out/groups, in]: the filter of the conv it transposes
+    const y = convTranspose2dNHWC(unwrap(x) as tf.Tensor4D, this.filter(weight), opts);
+    return wrap(bias ? tf.add(y, unwrap(bias)) : y);
+  }
+
+  /**
+   * A rank-4 weight in tfjs filter order. It is stored NHWC like every rank-4 tensor,
+   * [A, kh, kw, B] → [kh, kw, B, A]; in inference the filter is kept with the parameter
+   * instead of redone per call.
+   */
+  private filter(weight: Tensor): tf.Tensor4D {
     const toFilter = (v: tf.Tensor) => tf.transpose(v, [1, 2, 3, 0]);
     const param = (weight as TfTensor).param;
     const cached = param && !recordingGradients() ? this.cache.derived(param, 'filter', toFilter) : null;
-    const w = (cached ?? toFilter(unwrap(weight))) as tf.Tensor4D;
-    const y = conv2dNHWC(unwrap(x) as tf.Tensor4D, w, opts);
-    return wrap(bias ? tf.add(y, unwrap(bias)) : y);
+    return (cached ?? toFilter(unwrap(weight))) as tf.Tensor4D;
   }
 
   linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {

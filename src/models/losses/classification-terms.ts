@@ -23,9 +23,9 @@ export function oneHot(labels: Tensor, numClasses: number, axis = 1): Tensor {
   return F.cast(F.equal(expanded, classIndex(numClasses, axis, shape.length)), 'float32');
 }
 
-/** 1 where `labels` != `ignoreIndex`, else 0 (float32). */
+/** 1 where `labels` != `ignoreIndex`, else 0 (float32); float (soft) labels are compared as they are. */
 export function notIgnored(labels: Tensor, ignoreIndex: number): Tensor {
-  return F.sub(1, F.cast(F.equal(F.cast(labels, 'int32'), ignoreIndex), 'float32'));
+  return F.sub(1, F.cast(F.equal(labels, ignoreIndex), 'float32'));
 }
 
 /** Values along axis 1 per position as a constant broadcastable against a rank-`rank` tensor. */

@@ -52,6 +52,7 @@ export class IoULoss extends Loss {
 export function boxLossOptions(pred: Tensor) {
   return {
     shortcutNone: false,
+    emptyTarget: false,
     reshapeWeight: (w: Tensor) => {
       if (w.shape.length <= 1) return w;
       if (w.shape.length !== pred.shape.length || w.shape.some((d, i) => d !== pred.shape[i])) {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Conv2d } from '../../../src/nn/conv2d';
+import { ConvTranspose2d } from '../../../src/nn/conv-transpose2d';
 import { Linear } from '../../../src/nn/linear';
 import * as F from '../../../src/core/ops';
 import { seed } from '../../../src/core/random';
@@ -37,6 +38,18 @@ describe('onnx tracer: dynamic batch, height and width', function () {
       [3, 3, 33, 47],
     ]);
     expect(t.graph.outputs[0].dims.map(D.dimToString)).to.deep.equal(['batch', '5', 'pool_ceil(floor((floor((height-1)/2)+1-5)/2)+1,k2,s2,p0)', 'pool_ceil(floor((floor((width-1)/2)+1-5)/2)+1,k2,s2,p0)']);
+  });
+
+  it('a deconv (k3 s2 p1, output_padding 1) after a strided conv keeps batch, height and width symbolic', async () => {
+    const conv = new Conv2d(3, 4, 3, { stride: 2, padding: 1 });
+    const deconv = new ConvTranspose2d(4, 2, 3, { stride: 2, padding: 1, outputPadding: 1 });
+    const fn = (x: Tensor) => deconv.forward(F.relu(conv.forward(x)));
+    const t = await expectDynamic(fn, [1, 3, 16, 12], [
+      [2, 3, 9, 21],
+      [1, 3, 28, 28],
+    ]);
+    expect(t.graph.outputs[0].dims.map(D.dimToString)[0]).to.equal('batch');
+    expect(t.graph.outputs[0].dims.map(D.dimToString)[2]).to.match(/height/);
   });
 
   it('FPN top-down: nearest to the lateral size reads that size with Shape, exact at sizes not divisible by the stride', async () => {

@@ -25,6 +25,22 @@ describe('onnx tracer: dense ops match tfjs', function () {
     });
   }
 
+  const deconvCases: { title: string; x: number[]; w: number[]; args: F.ConvTranspose2dArgs; bias: boolean }[] = [
+    { title: 'k2 stride 2 with bias', x: [2, 3, 5, 6], w: [3, 4, 2, 2], args: { stride: 2 }, bias: true },
+    { title: 'k4 stride 2 pad 1', x: [1, 4, 5, 4], w: [4, 3, 4, 4], args: { stride: 2, padding: 1 }, bias: false },
+    { title: 'k3 stride 2 pad 1 output_padding 1', x: [1, 2, 4, 5], w: [2, 3, 3, 3], args: { stride: 2, padding: 1, outputPadding: 1 }, bias: true },
+    { title: 'dilation 2, stride (2, 3), output_padding (1, 2)', x: [1, 2, 4, 4], w: [2, 2, 3, 3], args: { stride: [2, 3], dilation: 2, outputPadding: [1, 2] }, bias: true },
+    { title: 'groups 2', x: [1, 4, 4, 4], w: [4, 3, 3, 3], args: { groups: 2, stride: 2, padding: 1 }, bias: true },
+    { title: 'depthwise', x: [1, 3, 5, 4], w: [3, 1, 4, 4], args: { groups: 3, stride: 2, padding: 1 }, bias: false },
+  ];
+  for (const c of deconvCases) {
+    it(`conv_transpose2d ${c.title}`, async () => {
+      const inputs = [inp('x', c.x, 1), inp('w', c.w, 2), ...(c.bias ? [inp('b', [c.w[1] * (c.args.groups ?? 1)], 3)] : [])];
+      const t = await expectParity((x, w, b) => F.convTranspose2d(x, w, b ?? null, c.args), inputs, { atol: 1e-4 });
+      expect(opsOf(t.graph)).to.deep.equal(['ConvTranspose']);
+    });
+  }
+
   it('linear on [N, in] becomes one Gemm', async () => {
     const t = await expectParity((x, w, b) => F.linear(x, w, b), [inp('x', [3, 5], 4), inp('w', [4, 5], 5), inp('b', [4], 6)]);
     expect(opsOf(t.graph)).to.deep.equal(['Gemm']);

@@ -15,6 +15,8 @@ const CASES: { name: string; expected: number[]; run: () => Tensor }[] = [
   { name: 'conv 7x7 s2 p3 on 224 (ResNet stem)', expected: [1, 8, 112, 112], run: () => F.conv2d(F.constant(zeros([1, 3, 224, 224])), F.constant(zeros([8, 3, 7, 7])), null, { stride: 2, padding: 3 }) },
   { name: 'conv 3x3 s2 p1 on odd size', expected: [1, 4, 4, 3], run: () => F.conv2d(F.constant(zeros([1, 2, 7, 5])), F.constant(zeros([4, 2, 3, 3])), null, { stride: 2, padding: 1 }) },
   { name: 'grouped, dilated conv', expected: [2, 6, 5, 5], run: () => F.conv2d(F.constant(zeros([2, 4, 9, 9])), F.constant(zeros([6, 2, 3, 3])), null, { dilation: 2, groups: 2 }) },
+  { name: 'deconv k2 s2 on 14 (mask head) → 28', expected: [2, 4, 28, 28], run: () => F.convTranspose2d(F.constant(zeros([2, 3, 14, 14])), F.constant(zeros([3, 4, 2, 2])), null, { stride: 2 }) },
+  { name: 'deconv k3 s2 p1 output_padding 1, groups 2', expected: [1, 6, 10, 8], run: () => F.convTranspose2d(F.constant(zeros([1, 4, 5, 4])), F.constant(zeros([4, 3, 3, 3])), null, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }) },
   { name: 'max pool 3x3 s2 p1 on 112', expected: [1, 2, 56, 56], run: () => F.maxPool2d(F.constant(zeros([1, 2, 112, 112])), 3, { stride: 2, padding: 1 }) },
   { name: 'max pool ceil mode 5 → 3', expected: [1, 1, 3, 3], run: () => F.maxPool2d(F.constant(zeros([1, 1, 5, 5])), 2, { ceilMode: true }) },
   { name: 'avg pool floor mode 5 → 2', expected: [1, 1, 2, 2], run: () => F.avgPool2d(F.constant(zeros([1, 1, 5, 5])), 2) },
@@ -74,6 +76,16 @@ describe('ShapeEngine', () => {
       expect(count(() => F.conv2d(F.constant(zeros([1, 3, 32, 32])), F.constant(zeros([8, 3, 3, 3])), F.constant(zeros([8])), { stride: 2, padding: 1 }))).to.equal(8 * 3 * 9 * 16 * 16);
       // grouped: 2 images, 4->6 in 2 groups, 3x3 dilation 2 on 9x9 → 5x5
       expect(count(() => F.conv2d(F.constant(zeros([2, 4, 9, 9])), F.constant(zeros([6, 2, 3, 3])), null, { dilation: 2, groups: 2 }))).to.equal(2 * 6 * 2 * 9 * 25);
+    });
+    it('conv_transpose2d: N * Cin * Cout/groups * kh * kw * Hin * Win (fvcore / mmengine), bias excluded', () => {
+      // FCNMaskHead's upsample: 256 -> 256 k2 s2 on 14x14, per RoI
+      const mask = () => F.convTranspose2d(F.constant(zeros([1, 256, 14, 14])), F.constant(zeros([256, 256, 2, 2])), F.constant(zeros([256])), { stride: 2 });
+      expect(count(mask)).to.equal(256 * 256 * 4 * 14 * 14);
+      // HeatmapHead deconv: 32 -> 256 k4 s2 p1 on 64x48; grouped 4 -> 6 in 2 groups, 2 images
+      const heat = () => F.convTranspose2d(F.constant(zeros([1, 32, 64, 48])), F.constant(zeros([32, 256, 4, 4])), null, { stride: 2, padding: 1 });
+      expect(count(heat)).to.equal(32 * 256 * 16 * 64 * 48);
+      const grouped = () => F.convTranspose2d(F.constant(zeros([2, 4, 5, 4])), F.constant(zeros([4, 3, 3, 3])), null, { stride: 2, groups: 2 });
+      expect(count(grouped)).to.equal(2 * 4 * 3 * 9 * 5 * 4);
     });
     it('linear: rows * in * out; matmul: batch * m * k * n', () => {
       expect(count(() => F.linear(F.constant(zeros([2, 5, 3])), F.constant(zeros([7, 3])), F.constant(zeros([7]))))).to.equal(10 * 3 * 7);

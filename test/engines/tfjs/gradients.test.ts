@@ -36,6 +36,21 @@ describeWithKernelSets('tfjs gradients: dense', (h) => {
     });
   }
 
+  const deconvCases: [string, number[], number[], F.ConvTranspose2dArgs][] = [
+    ['k2 stride 2', [1, 3, 3, 4], [3, 2, 2, 2], { stride: 2 }],
+    ['k4 stride 2 pad 1', [2, 2, 3, 3], [2, 3, 4, 4], { stride: 2, padding: 1 }],
+    ['k3 stride 2 pad 1 output_padding 1', [1, 2, 4, 3], [2, 2, 3, 3], { stride: 2, padding: 1, outputPadding: 1 }],
+    ['dilation 2 with stride 2', [1, 2, 3, 4], [2, 2, 3, 3], { stride: 2, dilation: 2, padding: 1 }],
+    ['groups 2', [1, 4, 3, 3], [4, 2, 3, 3], { groups: 2, stride: 2, padding: 1 }],
+    ['depthwise', [1, 3, 4, 3], [3, 1, 3, 3], { groups: 3, stride: 2, padding: 1 }],
+  ];
+  for (const [title, xs, ws, args] of deconvCases) {
+    it(`conv_transpose2d ${title}`, () => {
+      const cout = ws[1] * (args.groups ?? 1);
+      check({ f: (a, w, b) => F.convTranspose2d(a, w, b, args), inputs: [x(xs, 1), x(ws, 2), x([cout], 3)], samples: 16 });
+    });
+  }
+
   it('linear on [N, in] and on a 4-D input', () => {
     check({ f: (a, w, b) => F.linear(a, w, b), inputs: [x([3, 5]), x([4, 5], 2), x([4], 3)] });
     check({ f: (a, w, b) => F.linear(a, w, b), inputs: [x([2, 3, 2, 5]), x([4, 5], 2), x([4], 3)] });

@@ -14,6 +14,7 @@ import { GIoULoss } from '../../../src/models/losses/giou-loss';
 import { IoULoss } from '../../../src/models/losses/iou-loss';
 import { KeypointMSELoss } from '../../../src/models/losses/keypoint-mse-loss';
 import { L1Loss } from '../../../src/models/losses/l1-loss';
+import { LabelSmoothLoss } from '../../../src/models/losses/label-smooth-loss';
 import { SmoothL1Loss } from '../../../src/models/losses/smooth-l1-loss';
 import { build } from '../../../src/registry/container';
 import { LOSSES } from '../../../src/registry/registries';
@@ -38,7 +39,7 @@ describe('losses: options', () => {
   };
 
   it('every loss is registered under its mm* name', () => {
-    for (const name of ['CrossEntropyLoss', 'FocalLoss', 'L1Loss', 'SmoothL1Loss', 'IoULoss', 'GIoULoss', 'KeypointMSELoss']) {
+    for (const name of ['CrossEntropyLoss', 'FocalLoss', 'L1Loss', 'SmoothL1Loss', 'IoULoss', 'GIoULoss', 'KeypointMSELoss', 'LabelSmoothLoss']) {
       expect(LOSSES.has(name), name).to.equal(true);
     }
   });
@@ -54,6 +55,10 @@ describe('losses: options', () => {
     const iou = build(LOSSES, { type: 'IoULoss' }) as IoULoss;
     expect([iou.mode, iou.eps]).to.deep.equal(['log', 1e-6]);
     expect((build(LOSSES, { type: 'IoULoss', linear: true }) as IoULoss).mode).to.equal('linear');
+    const ls = build(LOSSES, { type: 'LabelSmoothLoss', label_smooth_val: 0.1 }) as LabelSmoothLoss;
+    expect([ls.mode, ls.useSigmoid, ls.eps, ls.numClasses, ls.reduction]).to.deep.equal(['original', false, 0.1, null, 'mean']);
+    const multi = build(LOSSES, { type: 'LabelSmoothLoss', label_smooth_val: 0.1, mode: 'multi_label' }) as LabelSmoothLoss;
+    expect(multi.useSigmoid).to.equal(true);
     const kp = build(LOSSES, { type: 'KeypointMSELoss' }) as KeypointMSELoss;
     expect([kp.useTargetWeight, kp.skipEmptyChannel, kp.lossWeight]).to.deep.equal([false, false, 1]);
   });
@@ -67,6 +72,8 @@ describe('losses: options', () => {
     cfgError({ type: 'SmoothL1Loss', beta: 0 }, /loss_cls\.beta/);
     cfgError({ type: 'IoULoss', mode: 'cube' }, /loss_cls\.mode/);
     cfgError({ type: 'L1Loss', reduction: 'avg' }, /loss_cls\.reduction/);
+    cfgError({ type: 'LabelSmoothLoss', label_smooth_val: 1 }, /loss_cls\.label_smooth_val/);
+    cfgError({ type: 'LabelSmoothLoss' }, /loss_cls\.label_smooth_val/);
   });
 });
 
@@ -88,6 +95,9 @@ describeOnBackends('losses: hand-computed values', (h) => {
     expectTensor(out, [2, 2], [ln(2), ln(2), ln(2), ln(2)]);
     const big = val(() => ce.forward(h.f32([1, 2], [-30, 30]), h.i32([1], [1])));
     expectTensor(big, [1, 2], [Math.log1p(Math.exp(-30)), Math.log1p(Math.exp(-30))], { atol: 1e-12, rtol: 1e-4 });
+    // targets shaped like the logits: elements equal to ignore_index (or negative) weigh 0, soft values count
+    const soft = new CrossEntropyLoss({ use_sigmoid: true, ignore_index: 0 });
+    expectTensor(val(() => soft.forward(h.f32([1, 3], [0, 0, 0]), h.f32([1, 3], [0.5, 0, -1]))), [], [ln(2) / 3]);
   });
 
   it('mask cross entropy scores each RoI on its label channel', () => {
@@ -117,7 +127,10 @@ describeOnBackends('losses: hand-computed values', (h) => {
   it('an empty weight or target gives 0 (nothing to regress), not NaN', () => {
     const empty = () => h.f32([0, 4], []);
     expectTensor(val(() => new L1Loss().forward(empty(), empty(), { weight: h.f32([0], []) })), [], [0]);
-    expectTensor(val(() => new GIoULoss().forward(empty(), empty())), [], [0]);
+    expectTensor(val(() => new SmoothL1Loss().forward(empty(), empty())), [], [0]);
+    expectTensor(val(() => new GIoULoss().forward(empty(), empty(), { weight: h.f32([0], []) })), [], [0]);
+    // IoU losses keep reduction 'none' on the regular path: an empty loss, not a scalar
+    expectTensor(val(() => new IoULoss().forward(empty(), empty(), { weight: h.f32([0], []), reductionOverride: 'none' })), [0], []);
   });
 
   it('IoU losses on boxes [0,0,2,2] and [1,1,3,3]: IoU 1/7, enclosing area 9', () => {
@@ -131,6 +144,14 @@ describeOnBackends('losses: hand-computed values', (h) => {
     // disjoint boxes: IoU clamps to eps, so the log loss is -log(eps)
     const far = () => h.f32([1, 4], [10, 10, 11, 11]);
     expectTensor(val(() => new IoULoss({ eps: 1e-3 }).forward(a(), far())), [], [-ln(1e-3)]);
+  });
+
+  it('label smoothing: (1 - ε) y + ε / C against softmax scores; num_classes must match', () => {
+    const ls = new LabelSmoothLoss({ label_smooth_val: 0.2, reduction: 'none' });
+    // scores [0, ln 3]: softmax [1/4, 3/4]; label 0 with ε 0.2 over 2 classes → target [0.9, 0.1]
+    expectTensor(val(() => ls.forward(h.f32([1, 2], [0, ln(3)]), h.i32([1], [0]))), [1], [-(0.9 * ln(0.25) + 0.1 * ln(0.75))]);
+    const wrong = new LabelSmoothLoss({ label_smooth_val: 0.2, num_classes: 3 });
+    expect(() => h.run(() => wrong.forward(h.f32([1, 2], [3, 3]), h.i32([1], [0])))).to.throw(/num_classes is 3/);
   });
 
   it('keypoint MSE: mean over every element of the masked squared error', () => {
@@ -180,6 +201,11 @@ describeOnBackends('losses: gradients against finite differences', (h) => {
     const target = () => h.engine.constant(boxes(7));
     for (const mode of ['linear', 'square', 'log'] as const) check(new IoULoss({ mode }), boxes(8), [target]);
     check(new GIoULoss(), boxes(9), [target]);
+  });
+
+  it('label smoothing, softmax and sigmoid', () => {
+    check(new LabelSmoothLoss({ label_smooth_val: 0.1 }), randomHost([3, 4], 12), [labels([0, 3, 1])]);
+    check(new LabelSmoothLoss({ label_smooth_val: 0.1, mode: 'multi_label' }), randomHost([3, 4], 13), [() => h.f32([3, 4], [1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1])]);
   });
 
   it('keypoint MSE with target weights', () => {
