@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { HostTensor } from '../../../src/core/host-tensor';
+import { hostTensor, type HostTensor } from '../../../src/core/host-tensor';
+import { forwardTfjs } from '../../../src/apis/forward';
 import { HRNet } from '../../../src/models/backbones/hrnet/hrnet';
 import { HeatmapHead } from '../../../src/models/heads/pose/heatmap-head';
 import { TopdownPoseEstimator } from '../../../src/models/pose/topdown-pose-estimator';
@@ -80,19 +81,28 @@ describe('TopdownPoseEstimator: construction', function () {
     );
   });
 
-  it('accepts an empty deconv list and conv layers (mmpose names), rejects deconvolutions with a config path', async function () {
+  it('accepts an empty deconv list and conv layers (mmpose names)', async function () {
     const head = { type: 'HeatmapHead', in_channels: 4, out_channels: 3, deconv_out_channels: [], conv_out_channels: [6], conv_kernel_sizes: [3] };
     const { model } = await buildModel({ model: { type: 'TopdownPoseEstimator', backbone, head } });
     const keys = [...model.namedState()].map(([k]) => k).filter((k) => k.startsWith('head.'));
     expect(keys.slice(0, 3)).to.deep.equal(['head.conv_layers.0.weight', 'head.conv_layers.0.bias', 'head.conv_layers.1.weight']);
     // with conv layers the official layout no longer applies
     expect(model.officialKeyMap()).to.deep.equal([]);
-    try {
-      await buildModel({ model: { type: 'TopdownPoseEstimator', backbone, head: { ...head, deconv_out_channels: [16] } } });
-      expect.fail('deconvolutions should be refused');
-    } catch (e) {
-      expect((e as Error).message).to.match(/^model\.head\.deconv_out_channels: /);
-    }
+  });
+
+  it("builds mmpose's deconvolution stage: stride-2 transposed convs (kernel 4 and 3) doubling the heatmaps, BN, ReLU", async function () {
+    const head = { type: 'HeatmapHead', in_channels: 4, out_channels: 3, deconv_out_channels: [6, 5], deconv_kernel_sizes: [4, 3] };
+    const { model } = await buildModel({ model: { type: 'TopdownPoseEstimator', backbone, head } });
+    const shapes = Object.fromEntries([...model.namedState()].filter(([k]) => k.startsWith('head.deconv_layers.')).map(([k, p]) => [k, p.shape]));
+    expect(shapes['head.deconv_layers.0.weight']).to.deep.equal([4, 6, 4, 4]);
+    expect(shapes['head.deconv_layers.1.running_mean']).to.deep.equal([6]);
+    expect(shapes['head.deconv_layers.3.weight']).to.deep.equal([6, 5, 3, 3]);
+    expect(shapes['head.deconv_layers.0.bias']).to.equal(undefined);
+    const outs = forwardTfjs(model, hostTensor('float32', [1, 3, 32, 32], new Float32Array(3 * 32 * 32).fill(0.5)));
+    // the backbone's stride-4 map is 8×8; two stride-2 deconvolutions make it 32×32
+    expect(outs.get('output')!.shape).to.deep.equal([1, 3, 32, 32]);
+    const bad = await buildModel({ model: { type: 'TopdownPoseEstimator', backbone, head: { ...head, deconv_kernel_sizes: [4] } } }).catch((e: Error) => e);
+    expect((bad as Error).message).to.match(/^model\.head\.deconv_kernel_sizes: needs one kernel size per deconv_out_channels entry/);
   });
 });
 

@@ -12,6 +12,7 @@ import type { MSRAHeatmap } from '../../codecs/msra-heatmap';
 import { flipHeatmaps } from './flip-heatmaps';
 import { posePckAccuracy } from './pose-accuracy';
 import { Conv2d } from '../../../nn/conv2d';
+import { ConvTranspose2d } from '../../../nn/conv-transpose2d';
 import { BatchNorm2d } from '../../../nn/batch-norm2d';
 import { Identity, Sequential, type TensorModule } from '../../../nn/containers';
 import { ReLU } from '../../../nn/activations';
@@ -88,11 +89,12 @@ export const HEATMAP_HEAD_DEFAULT_INIT: InitCfg = [
 ];
 
 /**
- * mmpose's top-down heatmap head: optional deconvolution and conv stages, then a final conv
+ * mmpose's top-down heatmap head: optional deconvolution (SimpleBaseline) and conv stages, then a final conv
  * to one heatmap per keypoint, applied to the last feature map it receives (for HRNetV1 the
  * only one: the stride-4 branch). Children: `deconv_layers`, `conv_layers`, `final_layer`.
  */
 export class HeatmapHead extends BaseHead<PoseDataSample, Tensor, HeatmapPrediction> {
+  readonly deconvLayers: TensorModule;
   readonly convLayers: TensorModule;
   readonly finalLayer: TensorModule;
   readonly outChannels: number;
@@ -102,12 +104,14 @@ export class HeatmapHead extends BaseHead<PoseDataSample, Tensor, HeatmapPredict
   constructor(o: HeatmapHeadOptions, ctx?: BuildContext) {
     super();
     const fail = (key: string, detail: string) => (ctx ? ctx.error(key, detail) : new Error(`${key}: ${detail}`));
-    if (o.deconv_out_channels?.length) {
-      throw fail(
-        'deconv_out_channels',
-        'deconvolution stages (transposed convs) are not available in hrdet yet; set it to null, as the HRNet configs do',
-      );
+    const deconvOut = o.deconv_out_channels ?? [];
+    // as mmpose, the kernel sizes only count when there are deconvolutions
+    const deconvK = deconvOut.length ? (o.deconv_kernel_sizes ?? []) : [];
+    if (deconvOut.length !== deconvK.length) {
+      throw fail('deconv_kernel_sizes', `needs one kernel size per deconv_out_channels entry (${deconvOut.length}), got ${deconvK.length}`);
     }
+    const badK = deconvK.find((k) => ![2, 3, 4].includes(k));
+    if (badK !== undefined) throw fail('deconv_kernel_sizes', `each deconvolution kernel must be 2, 3 or 4 (as mmpose), got ${badK}`);
     const convOut = o.conv_out_channels ?? [];
     const convK = o.conv_kernel_sizes ?? [];
     if (convOut.length !== convK.length) {
@@ -117,8 +121,19 @@ export class HeatmapHead extends BaseHead<PoseDataSample, Tensor, HeatmapPredict
     this.lossModule = (ctx ? ctx.build(LOSSES, o.loss, 'loss') : null) as KeypointLoss;
     this.decoder = o.decoder && ctx ? (ctx.build(KEYPOINT_CODECS, o.decoder, 'decoder') as MSRAHeatmap) : null;
     this.initCfg = o.init_cfg ?? HEATMAP_HEAD_DEFAULT_INIT;
-    this.addModule('deconv_layers', new Identity());
     let cin = o.in_channels;
+    // mmpose's deconv stage: stride-2 transposed convs (kernel 4: padding 1; 3: padding 1 and
+    // output_padding 1; 2: no padding), each doubling the size, then BN and ReLU
+    const deconvs = new Sequential();
+    deconvOut.forEach((cout, i) => {
+      const k = deconvK[i];
+      const [padding, outputPadding] = k === 4 ? [1, 0] : k === 3 ? [1, 1] : [0, 0];
+      deconvs.append(new ConvTranspose2d(cin, cout, k, { stride: 2, padding, outputPadding, bias: false }));
+      deconvs.append(new BatchNorm2d(cout));
+      deconvs.append(new ReLU());
+      cin = cout;
+    });
+    this.deconvLayers = this.addModule('deconv_layers', deconvs.length ? deconvs : new Identity());
     const convs = new Sequential();
     convOut.forEach((cout, i) => {
       convs.append(new Conv2d(cin, cout, convK[i], { padding: (convK[i] - 1) >> 1 }));
@@ -136,12 +151,12 @@ export class HeatmapHead extends BaseHead<PoseDataSample, Tensor, HeatmapPredict
 
   /** Only a final conv: the layout of the official pose_hrnet (`final_layer.*`). */
   get hasOfficialLayout(): boolean {
-    return this.convLayers instanceof Identity && this.finalLayer instanceof Conv2d;
+    return this.deconvLayers instanceof Identity && this.convLayers instanceof Identity && this.finalLayer instanceof Conv2d;
   }
 
   forward(feats: readonly Tensor[]): Tensor {
     const x = feats[feats.length - 1];
-    return this.finalLayer.forward(this.convLayers.forward(x));
+    return this.finalLayer.forward(this.convLayers.forward(this.deconvLayers.forward(x)));
   }
 
   override loss(feats: readonly Tensor[], samples: readonly PoseDataSample[], cfg: HeatmapTrainCfg = { compute_acc: true }): LossDict {
