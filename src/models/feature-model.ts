@@ -65,6 +65,13 @@ export abstract class FeatureModel<S extends DataSample = DataSample> extends Ba
     return feats;
   }
 
+  /** Tensor mode of a model with one head: the feature maps by name, then the head's `output`. */
+  protected headTensorOutputs(inputs: ReadonlyMap<string, Tensor>, head: { forward(feats: readonly Tensor[]): Tensor }): NamedTensors {
+    const named: NamedTensors = new Map();
+    named.set('output', head.forward(this.extractFeat(this.image(inputs), named)));
+    return named;
+  }
+
   /** Names `extractFeat` gives its maps in tensor mode. */
   protected featureNames(): string[] {
     const names = this.backbone.outputShape().map((_, i) => `backbone.${i}`);

@@ -33,21 +33,12 @@ export interface InstanceFields {
  * A set of instances, every field of the same length (mmengine's InstanceData): ground truth,
  * proposals, predictions. Engine tensors inside are declared, so memory scopes keep them.
  */
-export class InstanceData implements InstanceFields, TensorContainer {
-  bboxes?: Boxes | TensorBoxes;
-  scores?: Float32Array | Tensor;
-  labels?: Int32Array | Tensor;
-  masks?: BitmapMasks | Rle[] | Polygons[] | Tensor;
-  ignore_flags?: Uint8Array;
-  keypoints?: HostTensor;
-  keypoints_visible?: HostTensor;
-  keypoint_scores?: HostTensor;
-  bbox_centers?: HostTensor;
-  bbox_scales?: HostTensor;
-  bbox_scores?: Float32Array;
-  priors?: Tensor;
-  level_ids?: Int32Array | Tensor;
+// the fields are InstanceFields' (declaration merging), so they are listed once
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
+export interface InstanceData extends InstanceFields {}
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class InstanceData implements TensorContainer {
   constructor(fields: InstanceFields = {}) {
     Object.assign(this, fields);
     this.length; // checks that the fields agree

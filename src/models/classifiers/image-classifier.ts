@@ -47,9 +47,7 @@ export class ImageClassifier extends FeatureModel<ClsDataSample> {
   }
 
   forwardTensor(inputs: ReadonlyMap<string, Tensor>): NamedTensors {
-    const named: NamedTensors = new Map();
-    named.set('output', this.head.forward(this.extractFeat(this.image(inputs), named)));
-    return named;
+    return this.headTensorOutputs(inputs, this.head);
   }
 
   outputNames(): string[] {

@@ -31,8 +31,7 @@ export class ClsDataPreprocessor extends DataPreprocessor<ClsDataSample> {
   }
 
   process(batch: DataBatch<ClsDataSample>, _training: boolean): ModelBatch<ClsDataSample> {
-    const images = this.normalizeAll(batch);
-    const shape = this.batchShape(images);
+    const { inputs } = this.normalizeAndStack(batch);
     for (const s of batch.data_samples) {
       if (this.toOnehot && s.gt_label && !s.gt_score) {
         const score = new Float32Array(this.numClasses!);
@@ -40,7 +39,7 @@ export class ClsDataPreprocessor extends DataPreprocessor<ClsDataSample> {
         s.gt_score = score;
       }
     }
-    return { inputs: this.stack(images, shape), data_samples: batch.data_samples };
+    return { inputs, data_samples: batch.data_samples };
   }
 }
 

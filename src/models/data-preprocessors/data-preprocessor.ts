@@ -119,6 +119,13 @@ export abstract class DataPreprocessor<S extends DataSample = DataSample> extend
     return F.constant(hostTensor('float32', [images.length, c, bh, bw], out));
   }
 
+  /** Normalise every image and stack them into a batch padded to `size` or the divisor. */
+  protected normalizeAndStack(batch: DataBatch<S>, size?: readonly [number, number] | null, divisor = this.padSizeDivisor) {
+    const images = this.normalizeAll(batch);
+    const shape = this.batchShape(images, size, divisor);
+    return { images, shape, inputs: this.stack(images, shape) };
+  }
+
   /** Normalise every image of a batch (the shared first step of `process`). */
   protected normalizeAll(batch: DataBatch<S>): HostTensor[] {
     if (batch.inputs.length !== batch.data_samples.length) {

@@ -35,9 +35,7 @@ export class DetDataPreprocessor extends DataPreprocessor<DetDataSample> {
   }
 
   process(batch: DataBatch<DetDataSample>, _training: boolean): ModelBatch<DetDataSample> {
-    const images = this.normalizeAll(batch);
-    const shape = this.batchShape(images);
-    const inputs = this.stack(images, shape);
+    const { images, shape, inputs } = this.normalizeAndStack(batch);
     batch.data_samples.forEach((s, i) => {
       // mmdet: pad_shape is each image's own size rounded up to the divisor
       s.setMetainfo({ batch_input_shape: shape, pad_shape: this.batchShape([images[i]]) });

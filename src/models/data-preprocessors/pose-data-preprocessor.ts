@@ -10,10 +10,9 @@ export type PoseDataPreprocessorOptions = z.output<typeof poseDataPreprocessorSc
 /** mmpose's PoseDataPreprocessor (mmengine's ImgDataPreprocessor): normalise and stack the crops. */
 export class PoseDataPreprocessor extends DataPreprocessor<PoseDataSample> {
   process(batch: DataBatch<PoseDataSample>, _training: boolean): ModelBatch<PoseDataSample> {
-    const images = this.normalizeAll(batch);
-    const shape = this.batchShape(images);
+    const { inputs, shape } = this.normalizeAndStack(batch);
     batch.data_samples.forEach((s) => s.setMetainfo({ batch_input_shape: shape }));
-    return { inputs: this.stack(images, shape), data_samples: batch.data_samples };
+    return { inputs, data_samples: batch.data_samples };
   }
 }
 

@@ -53,9 +53,7 @@ export class TopdownPoseEstimator extends FeatureModel<PoseDataSample> {
   }
 
   forwardTensor(inputs: ReadonlyMap<string, Tensor>): NamedTensors {
-    const named: NamedTensors = new Map();
-    named.set('output', this.head.forward(this.extractFeat(this.image(inputs), named)));
-    return named;
+    return this.headTensorOutputs(inputs, this.head);
   }
 
   outputNames(): string[] {

@@ -62,9 +62,7 @@ export class EncoderDecoder extends FeatureModel<SegDataSample> {
   }
 
   forwardTensor(inputs: ReadonlyMap<string, Tensor>): NamedTensors {
-    const named: NamedTensors = new Map();
-    named.set('output', this.head.forward(this.extractFeat(this.image(inputs), named)));
-    return named;
+    return this.headTensorOutputs(inputs, this.head);
   }
 
   outputNames(): string[] {
