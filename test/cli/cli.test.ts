@@ -130,6 +130,22 @@ describe('hrdet CLI', function () {
   });
 
   describe('analyze', () => {
+    it('--compare puts several configs side by side, each at its own input shape (text and JSON)', () => {
+      const j = run(['analyze', '--compare', cfg('r18.json'), cfg('r18.json'), '--shape', '3,112,112', '--json']);
+      expect(j.code, j.stderr).to.equal(0);
+      const rows = JSON.parse(j.stdout).rows as { params: number; macs: number; input_shape: number[] }[];
+      expect(rows).to.have.length(2);
+      expect(rows[0].params).to.equal(R18_PARAMS);
+      // each row is what a single analyze of that config at that shape counts
+      const single = JSON.parse(run(['analyze', cfg('r18.json'), '--shape', '3,112,112', '--json']).stdout);
+      expect(rows.map((r) => r.macs)).to.deep.equal([single.macs, single.macs]);
+      expect(rows[1].input_shape).to.deep.equal([3, 112, 112]);
+      const t = run(['analyze', '--compare', cfg('r18.json'), cfg('r18.json')]);
+      expect(t.code, t.stderr).to.equal(0);
+      expect(t.stdout.split('\n')[0]).to.match(/^config +model +input +params \(M\) +GMACs +GiMACs/);
+      expect(t.stdout).to.include((R18_MACS / 1e9).toFixed(3));
+    });
+
     it('counts hand-computed parameters and MACs of ResNet-18 (JSON)', () => {
       const r = run(['analyze', cfg('r18.json'), '--json', '--depth', '1']);
       expect(r.code, r.stderr).to.equal(0);
@@ -187,7 +203,7 @@ describe('hrdet CLI', function () {
       { name: 'unknown command', args: ['lst'], message: "unknown command 'lst' (Did you mean list?)" },
       { name: 'unknown command option', args: ['analyze', 'r18.json', '--shap', '3,4,5'], message: "unknown option '--shap' (Did you mean --shape?)" },
       { name: 'missing config argument', args: ['analyze'], message: "missing required argument 'config'" },
-      { name: 'too many arguments', args: ['analyze', 'a.json', 'b.json'], message: "too many arguments for 'analyze'. Expected 1 argument but got 2." },
+      { name: 'too many arguments', args: ['analyze', 'a.json', 'b.json'], message: "too many arguments for 'analyze'. Expected 1 argument but got 2. (Give --compare to put several configs side by side.)" },
       { name: 'missing config file (analyze)', args: ['analyze', 'nope.json'], message: 'nope.json: no such config file' },
       { name: 'missing config file (print-config)', args: ['print-config', 'nope.json'], message: 'nope.json: no such config file' },
       { name: 'bad --shape (two numbers)', args: ['analyze', 'r18.json', '--shape', '3,256'], message: "option '--shape <C,H,W>' argument '3,256' is invalid. Expected three positive integers C,H,W, e.g. 3,256,192." },

@@ -10,6 +10,7 @@ interface AnalyzeCliOptions {
   shape?: number[];
   json?: boolean;
   depth: number;
+  compare?: boolean;
 }
 
 const DEFAULT_SHAPE = [3, 224, 224];
@@ -24,10 +25,11 @@ export function register(program: Command): void {
   program
     .command('analyze')
     .description('count parameters and FLOPs (multiply-accumulates) per module and in total, without running on data')
-    .argument('<config>', 'config file (JSON, YAML, JS or TS)')
+    .argument('<config...>', 'config file (JSON, YAML, JS or TS); several with --compare')
     .option('--shape <C,H,W>', "input shape of one image (default: the config's input_shape, else 3,224,224)", parseShape)
     .option('--depth <N>', 'show modules down to this depth (0 = totals only)', parseDepth, 2)
     .option('--json', 'print JSON (totals, per-module rows down to --depth, outputs)')
+    .option('--compare', 'put several configs side by side: params and MACs of each (each at its own input_shape unless --shape)')
     .addHelpText(
       'after',
       `
@@ -42,24 +44,67 @@ Examples:
   $ hrdet analyze configs/hrnet/td-hm_hrnet-w32_8xb64-210e_coco-256x192.json
   $ hrdet analyze configs/hrnet/td-hm_hrnet-w32_8xb64-210e_coco-256x192.json --shape 3,384,288 --depth 1
   $ hrdet analyze configs/hrnet/hrnet-w18_in1k-224x224.json --json --depth 0
-  $ hrdet analyze my_config.json --plugin ./my_backbone.ts --cfg-options input_shape=[3,512,512]`,
+  $ hrdet analyze my_config.json --plugin ./my_backbone.ts --cfg-options input_shape=[3,512,512]
+  $ hrdet analyze --compare configs/hrnet/hrnetv2p-w18-hrfpn.json configs/resnet/resnet50-fpn.json`,
     )
-    .action(async (file: string, opts: AnalyzeCliOptions, cmd: Command) => {
-      const g = globalOptions(cmd);
-      const { model, config } = await buildModel(file, { cfgOptions: g.cfgOptions, plugins: g.plugin, initWeights: false });
-      const [shape, source] = inputShape(opts.shape, config.input_shape, file);
-      let analysis: Analysis;
-      try {
-        analysis = analyzeModel(model, { inputShape: shape });
-      } catch (e) {
-        if (e instanceof UserError && !(e instanceof ConfigError)) {
-          throw new UserError(`${file}: cannot analyse with input ${shape.join('x')} (from ${source}): ${e.message}`);
-        }
-        throw e;
+    .action(async (files: string[], opts: AnalyzeCliOptions, cmd: Command) => {
+      if (files.length > 1 && !opts.compare) {
+        throw new UserError(`too many arguments for 'analyze'. Expected 1 argument but got ${files.length}. (Give --compare to put several configs side by side.)`);
       }
-      const header = { config: file, model: model.typeName, inputShape: shape, inputShapeSource: source };
+      const results = [];
+      for (const file of files) results.push(await analyzeConfig(file, opts, cmd));
+      if (opts.compare) {
+        process.stdout.write(opts.json ? compareJson(results) : compareText(results));
+        return;
+      }
+      const [{ header, analysis }] = results;
       process.stdout.write(opts.json ? toJson(header, analysis, opts.depth) : toText(header, analysis, opts.depth));
     });
+}
+
+/** Build one config's model (no weights drawn) and analyse it at its input shape. */
+async function analyzeConfig(file: string, opts: AnalyzeCliOptions, cmd: Command): Promise<{ header: Header; analysis: Analysis }> {
+  const g = globalOptions(cmd);
+  const { model, config } = await buildModel(file, { cfgOptions: g.cfgOptions, plugins: g.plugin, initWeights: false });
+  const [shape, source] = inputShape(opts.shape, config.input_shape, file);
+  try {
+    const analysis = analyzeModel(model, { inputShape: shape });
+    return { header: { config: file, model: model.typeName, inputShape: shape, inputShapeSource: source }, analysis };
+  } catch (e) {
+    if (e instanceof UserError && !(e instanceof ConfigError)) {
+      throw new UserError(`${file}: cannot analyse with input ${shape.join('x')} (from ${source}): ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+function compareText(results: { header: Header; analysis: Analysis }[]): string {
+  const rows = results.map(({ header: h, analysis: a }) => [
+    h.config,
+    h.model,
+    h.inputShape.join('x'),
+    (a.params / 1e6).toFixed(3),
+    (a.macs / GIGA).toFixed(3),
+    (a.macs / GIBI).toFixed(3),
+    a.partial ? 'partial' : '',
+  ]);
+  const table = formatTable(['config', 'model', 'input', 'params (M)', 'GMACs', 'GiMACs', ''], rows, [false, false, false, true, true, true, false]);
+  return `${table}\n\n${CONVENTION}\nParams: ${PARAMS_NOTE}.\n`;
+}
+
+function compareJson(results: { header: Header; analysis: Analysis }[]): string {
+  const rows = results.map(({ header: h, analysis: a }) => ({
+    config: h.config,
+    model: h.model,
+    input_shape: h.inputShape,
+    input_shape_source: h.inputShapeSource,
+    params: a.params,
+    macs: a.macs,
+    gmacs: a.macs / GIGA,
+    gimacs: a.macs / GIBI,
+    partial: a.partial,
+  }));
+  return `${JSON.stringify({ convention: CONVENTION, rows }, null, 2)}\n`;
 }
 
 function parseShape(value: string): number[] {
