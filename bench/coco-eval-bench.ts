@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { evaluateCoco, type IouType } from '../src/evaluation/coco';
-import { rleArea, rleFromPolygon, rleToString } from '../src/evaluation/mask';
+import { rleArea, rleFromPolygon, rleToString } from '../src/structures/mask';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TYPES: IouType[] = ['bbox', 'segm'];

@@ -5,7 +5,7 @@ import { detTask } from '../data/synthetic/det-generator';
 import type { MaskEncoder } from '../data/synthetic/mask-encoding';
 import { poseTask } from '../data/synthetic/pose-generator';
 import { segTask } from '../data/synthetic/seg-generator';
-import { encodeMask, rleToCoco } from '../evaluation/mask';
+import { encodeMask, rleToCoco } from '../structures/mask';
 import { defaultContainer } from '../registry/container';
 import { SERVICES, type Progress } from '../registry/services';
 

@@ -8,7 +8,7 @@ export interface CocoRle {
 
 /**
  * Turns a visible-pixel mask into the RLE written to an annotation file. The generators take
- * it from their caller (the API layer passes the COCO mask API of src/evaluation/mask), so
+ * it from their caller (the API layer passes the COCO mask API of src/structures/mask), so
  * the data layer needs nothing above it.
  */
 export type MaskEncoder = (mask: Mask) => CocoRle;

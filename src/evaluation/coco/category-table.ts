@@ -1,4 +1,4 @@
-import type { IouMatrix } from '../mask';
+import type { IouMatrix } from '../../structures/mask';
 import { computeIou } from './compute-iou';
 import { evaluateImage } from './evaluate-image';
 import { argsortDescending } from './numeric';

@@ -1,5 +1,5 @@
 import { FileError } from '../../core/errors';
-import { rleArea, rleFromCoco, rleToBbox, type Rle } from '../mask';
+import { rleArea, rleFromCoco, rleToBbox, type Rle } from '../../structures/mask';
 import type { CocoGroundTruth } from './coco-ground-truth';
 import type { CocoDetection, CocoResult } from './coco-types';
 import type { IouType } from './params';

@@ -1,4 +1,4 @@
-import type { CocoSegmentation, Rle } from '../mask';
+import type { CocoSegmentation, Rle } from '../../structures/mask';
 
 /** An image entry of a COCO annotation file (the fields evaluation reads). */
 export interface CocoImage {

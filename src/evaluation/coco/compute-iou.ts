@@ -1,4 +1,4 @@
-import { bboxIou, rleIou, type IouMatrix } from '../mask';
+import { bboxIou, rleIou, type IouMatrix } from '../../structures/mask';
 import { EPS, pairwiseSum } from './numeric';
 import type { CocoEvalParams } from './params';
 import type { EvalDt, EvalGt } from './prepare';

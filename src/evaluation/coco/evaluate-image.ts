@@ -1,4 +1,4 @@
-import type { IouMatrix } from '../mask';
+import type { IouMatrix } from '../../structures/mask';
 import type { EvalDt, EvalGt } from './prepare';
 
 /** What a detection was at one IoU threshold and area range. */

@@ -1,5 +1,5 @@
 import { FileError } from '../../core/errors';
-import { segmentationToRle, type Rle } from '../mask';
+import { segmentationToRle, type Rle } from '../../structures/mask';
 import type { CocoGroundTruth } from './coco-ground-truth';
 import { boxPolygon } from './coco-results';
 import type { CocoDetection } from './coco-types';

@@ -7,7 +7,7 @@ import { METRICS } from '../../registry/registries';
 import type { BuildContext } from '../../registry/build-context';
 import { CocoEval, CocoGroundTruth, formatFixed3, loadCocoResults, type CocoResult } from '../coco';
 import { linspace, npMean } from '../coco/numeric';
-import { rleToCoco, type CocoRle, type Rle } from '../mask';
+import { rleToCoco, type CocoRle, type Rle } from '../../structures/mask';
 import { BaseMetric, baseMetricOptions } from './base-metric';
 import type { DetMetricSample } from './det-metric-sample';
 import { pyRound3 } from './python-round';

@@ -1,4 +1,4 @@
-import type { CocoRle, Rle } from '../mask';
+import type { CocoRle, Rle } from '../../structures/mask';
 
 /**
  * What mmdetection's CocoMetric reads from one DetDataSample, as plain values: `img_id`, the

@@ -4,7 +4,7 @@ import { Random } from '../../../src/core/random';
 import { DET_CATEGORIES, drawDetImage, type DetAnnotation } from '../../../src/data/synthetic/det-generator';
 import { maskArea, polygonMask, type Point } from '../../../src/data/synthetic/raster';
 import { evaluateCoco } from '../../../src/evaluation/coco';
-import { decodeRle, rleArea, rleFromCoco, rleFromPolygons, rleToBbox, rleToCoco } from '../../../src/evaluation/mask';
+import { decodeRle, rleArea, rleFromCoco, rleFromPolygons, rleToBbox, rleToCoco } from '../../../src/structures/mask';
 
 const H = 256;
 const W = 256;

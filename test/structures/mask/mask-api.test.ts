@@ -17,7 +17,7 @@ import {
   rleToBbox,
   rleToString,
   type Rle,
-} from '../../../src/evaluation/mask';
+} from '../../../src/structures/mask';
 import { REPO_ROOT, sharedFixtures } from '../../fixture-root';
 
 /** Made by test/fixtures/evaluation/make_mask_cases.py with cocoapi's pycocotools. */

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { UserError } from '../../core/errors';
+import type { FlipDirection } from '../../structures/boxes';
+import { TRANSFORMS } from '../../registry/registries';
+import type { BuildContext } from '../../registry/build-context';
+import { flipImage } from './image-ops';
+import { flipMasks } from './mask-ops';
+import type { Results, Transform } from './results';
+
+const direction = z.enum(['horizontal', 'vertical', 'diagonal']);
+const prob = z.number().min(0).max(1);
+
+export const randomFlipSchema = z
+  .object({
+    prob: z.union([prob, z.array(prob)]),
+    direction: z.union([direction, z.array(direction).min(1)]).default('horizontal'),
+    swap_seg_labels: z.null().optional(),
+  })
+  .strict();
+export type RandomFlipOptions = z.output<typeof randomFlipSchema>;
+
+/**
+ * mmdet's RandomFlip: with probability `prob` (per direction when both are lists; split evenly
+ * over the directions when `prob` is one number) mirrors image, boxes and masks, and records
+ * `flip` and `flip_direction`. The draw comes from `results.rng`, the loader's seeded generator.
+ */
+export class RandomFlip implements Transform {
+  private readonly choices: { dir: FlipDirection | null; p: number }[];
+
+  constructor(o: RandomFlipOptions) {
+    const dirs = Array.isArray(o.direction) ? o.direction : [o.direction];
+    const probs = Array.isArray(o.prob) ? o.prob : dirs.map(() => (o.prob as number) / dirs.length);
+    this.choices = [...dirs.map((dir, i) => ({ dir, p: probs[i] })), { dir: null, p: 1 - probs.reduce((a, b) => a + b, 0) }];
+  }
+
+  transform(results: Results): Results {
+    if (!results.rng) throw new UserError(`${results.img_path ?? '<results>'}: RandomFlip needs results.rng, the seeded generator the data loader passes`);
+    const dir = this.choose(results.rng.next());
+    const out: Results = { ...results, flip: dir !== null, flip_direction: dir };
+    if (dir === null) return out;
+    const img = results.img;
+    if (!img) throw new UserError(`${results.img_path ?? '<results>'}: RandomFlip needs an image: put LoadImageFromFile before it`);
+    out.img = flipImage(img, dir);
+    const shape = results.img_shape ?? ([img.height, img.width] as const);
+    if (results.gt_bboxes) out.gt_bboxes = results.gt_bboxes.flip(shape, dir);
+    if (results.gt_masks) out.gt_masks = flipMasks(results.gt_masks, dir);
+    return out;
+  }
+
+  /** The direction whose cumulative probability first exceeds u (numpy's choice with p). */
+  private choose(u: number): FlipDirection | null {
+    let acc = 0;
+    for (const c of this.choices) {
+      acc += c.p;
+      if (u < acc) return c.dir;
+    }
+    return null;
+  }
+}
+
+TRANSFORMS.register(
+  randomFlipSchema,
+  (o: RandomFlipOptions, ctx: BuildContext) => {
+    if (Array.isArray(o.prob)) {
+      if (!Array.isArray(o.direction) || o.direction.length !== o.prob.length) throw ctx.error('prob', 'a list of probabilities needs a direction list of the same length');
+    }
+    const total = Array.isArray(o.prob) ? o.prob.reduce((a, b) => a + b, 0) : o.prob;
+    if (total > 1 + 1e-9) throw ctx.error('prob', `the flip probabilities sum to ${total}, more than 1`);
+    return new RandomFlip(o);
+  },
+  { name: 'RandomFlip', summary: 'mmdet transform: seeded random flip of image, boxes and masks' },
+);
