@@ -82,3 +82,59 @@ describe('FasterRCNN: mmdetection fixture faster_rcnn_tiny (HRNet + HRFPN, tfjs 
     expect([...out.keys()]).to.include.members(model.outputNames());
   });
 });
+
+describe('FasterRCNN: predict, batches and modes (faster_rcnn_tiny)', function () {
+  this.timeout(60000);
+  const h = new Harness();
+  let model: FasterRCNN;
+  let io: Map<string, HostTensor>;
+  let meta: Record<string, unknown>;
+
+  before(async function () {
+    await initBackend('wasm');
+    const cfg = JSON.parse(readFileSync(join(DIR, 'config.json'), 'utf8'));
+    model = (await buildModel({ model: cfg.model }, { initWeights: false })).model as FasterRCNN;
+    const path = join(DIR, 'state_dict.pth');
+    loadStateDictInto(model, (await loadCheckpoint(path)).stateDict, path, { strict: true });
+    io = (await readSafetensors(join(DIR, 'io.safetensors'))).tensors;
+    meta = cfg.img_metas[0];
+  });
+  beforeEach(() => tf.engine().startScope());
+  afterEach(() => tf.engine().endScope());
+
+  it('predict writes pred_instances in original-image pixels (the fixture detections)', function () {
+    const [s] = h.run(() => model.forward(h.engine.constant(io.get('input')!), [new DetDataSample(meta)], 'predict'));
+    const p = s.pred_instances!;
+    const rows = new Float32Array(p.length * 5);
+    const boxes = (p.bboxes as { data: Float32Array }).data;
+    for (let i = 0; i < p.length; i++) rows.set([...boxes.subarray(4 * i, 4 * i + 4), (p.scores as Float32Array)[i]], 5 * i);
+    expectBoxes({ dtype: 'float32', shape: [p.length, 5], data: rows }, io.get('dets')!, 'pred_instances');
+    expect(Array.from(p.labels as Int32Array)).to.deep.equal(Array.from(io.get('labels')!.data as ArrayLike<bigint>, Number));
+  });
+
+  it('a batch of two images gives per-image results with .i names and RoI tensors of both', function () {
+    const one = io.get('input')!;
+    const both: HostTensor = { dtype: 'float32', shape: [2, ...one.shape.slice(1)], data: Float32Array.from([...(one.data as Float32Array), ...(one.data as Float32Array)]) };
+    const samples = [new DetDataSample(meta), new DetDataSample(meta)];
+    const out = h.run(() => new Map([...model.forwardTensor(new Map([['input', h.engine.constant(both)]]), samples)].map(([k, v]) => [k, h.read(v)])));
+    for (const i of [0, 1]) {
+      expectBoxes(out.get(`proposals.${i}`)!, io.get('proposals')!, `proposals.${i}`);
+      expectBoxes(out.get(`dets.${i}`)!, io.get('dets')!, `dets.${i}`);
+    }
+    expect(out.get('rcnn_cls_score')!.shape).to.deep.equal([2 * io.get('proposals')!.shape[0], 81]);
+    expect(out.has('dets')).to.equal(false);
+  });
+
+  it("lists the modes it has and refuses 'loss' with a clear error", function () {
+    expect(model.modes).to.deep.equal(['tensor', 'predict']);
+    expect(() => model.forward(h.engine.constant(io.get('input')!), [new DetDataSample(meta)], 'loss')).to.throw(UserError, /FasterRCNN has no 'loss' mode/);
+  });
+
+  it('rejects a box head whose in_channels disagree with the RoI extractor', async function () {
+    const cfg = JSON.parse(readFileSync(join(DIR, 'config.json'), 'utf8'));
+    cfg.model.roi_head.bbox_head.in_channels = 16;
+    let err: Error | undefined;
+    await buildModel({ model: cfg.model }, { initWeights: false }).catch((e: Error) => (err = e));
+    expect(err?.message).to.match(/roi_head\.bbox_head\.in_channels: 16 does not match bbox_roi_extractor\.out_channels 32/);
+  });
+});
