@@ -43,7 +43,7 @@ describeOnBackends('ConvFCBBoxHead.predictImage on hand-made RoIs', (h) => {
   ];
   const rois = [0, 10, 10, 50, 50, 0, 12, 12, 52, 52, 0, 100, 100, 140, 140, 0, -5, 0, 30, 30];
 
-  function run(deltas: number[], maxPerImg = 100, rescale = true) {
+  function run(deltas: number[], maxPerImg = 100, rescale = true, scoreThr = 0.05) {
     return h.run(() => {
       const d = head().predictImage(
         h.f32([4, 5], rois),
@@ -51,7 +51,7 @@ describeOnBackends('ConvFCBBoxHead.predictImage on hand-made RoIs', (h) => {
         [120, 150],
         [0.5, 0.5],
         rescale,
-        { ...cfg, max_per_img: maxPerImg },
+        { ...cfg, max_per_img: maxPerImg, score_thr: scoreThr },
       );
       return { boxes: Array.from(h.read(d.bboxes).data as Float32Array), scores: Array.from(h.read(d.scores).data as Float32Array), labels: Array.from(h.read(d.labels).data as Int32Array) };
     });
@@ -65,6 +65,11 @@ describeOnBackends('ConvFCBBoxHead.predictImage on hand-made RoIs', (h) => {
     r.scores.forEach((s, i) => expect(s).to.be.closeTo([0.9, 0.7, 0.5, 0.3][i], 1e-6));
     expect(r.boxes).to.deep.equal([200, 200, 280, 240, 20, 20, 100, 100, 0, 0, 60, 60, 24, 24, 104, 104]);
     expect(run(new Array(32).fill(0), 3).labels).to.deep.equal([1, 0, 0]);
+  });
+
+  it('gives empty detections when nothing passes score_thr', function () {
+    const r = run(new Array(32).fill(0), 100, true, 0.95);
+    expect([r.boxes.length, r.scores.length, r.labels.length]).to.deep.equal([0, 0, 0]);
   });
 
   it("decodes each class's own deltas with stds (0.1, 0.1, 0.2, 0.2) and clips to img_shape", function () {
