@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { UserError } from '../../core/errors';
+import * as F from '../../core/ops';
+import type { Tensor } from '../../core/tensor';
+import { initCfg } from '../../nn/option-schemas';
+import type { BuildContext } from '../../registry/build-context';
+import { HEADS } from '../../registry/registries';
+import { DetDataSample } from '../../structures/det-data-sample';
+import { InstanceData } from '../../structures/instance-data';
+import { Boxes } from '../../structures/boxes';
+import type { ForwardMode, LossDict, NamedTensors } from '../base-model';
+import { componentCfg, FeatureModel } from '../feature-model';
+import { RPNHead, rpnTestCfg } from '../heads/dense/rpn-head';
+import { rcnnTestCfg } from '../heads/roi/rcnn-test-cfg';
+import { StandardRoIHead } from '../heads/roi/standard-roi-head';
+
+export const twoStageDetectorSchema = z
+  .object({
+    backbone: componentCfg,
+    neck: componentCfg.nullable().optional(),
+    rpn_head: componentCfg,
+    roi_head: componentCfg,
+    /** The training side reads it (not available yet); kept so mmdetection configs load. */
+    train_cfg: z.record(z.unknown()).nullable().optional(),
+    test_cfg: z.object({ rpn: rpnTestCfg, rcnn: rcnnTestCfg }).strict().nullable().optional(),
+    data_preprocessor: componentCfg.nullable().optional(),
+    init_cfg: initCfg.nullable(),
+  })
+  .strict();
+export type TwoStageDetectorOptions = z.output<typeof twoStageDetectorSchema>;
+
+/**
+ * mmdetection's TwoStageDetector test path: backbone → neck → RPNHead proposals → RoI head
+ * detections. `tensor` mode names every stage as the detector fixtures do (`neck.l`,
+ * `rpn_cls.l`, `rpn_reg.l`, `proposals`, `roi_feats`, `rcnn_cls_score`, `rcnn_bbox_pred`,
+ * `dets`, `labels`; per-image results get `.i` for batches of several images). The samples'
+ * metas give img_shape and scale_factor; without samples every image is its whole input
+ * at scale 1. `dets` are in original-image pixels (mmdetection's rescale=True).
+ */
+export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
+  override readonly modes: readonly ForwardMode[] = ['tensor', 'predict'];
+  readonly rpnHead: RPNHead;
+  readonly roiHead: StandardRoIHead;
+
+  protected constructor(o: TwoStageDetectorOptions, ctx: BuildContext) {
+    super(o, ctx);
+    const rpn = ctx.build(HEADS, o.rpn_head, 'rpn_head');
+    if (!(rpn instanceof RPNHead)) throw ctx.error('rpn_head.type', 'a two-stage detector needs an RPNHead');
+    const roi = ctx.build(HEADS, o.roi_head, 'roi_head');
+    if (!(roi instanceof StandardRoIHead)) throw ctx.error('roi_head.type', 'a two-stage detector needs a StandardRoIHead');
+    const levels = this.outputShape();
+    const rpnIn = (o.rpn_head as { in_channels?: number }).in_channels;
+    if (rpnIn !== undefined && levels.some((s) => s.channels !== rpnIn)) {
+      throw ctx.error('rpn_head.in_channels', `${rpnIn} does not match the neck's output channels ${levels.map((s) => s.channels).join(', ')}`);
+    }
+    // mmdetection hands test_cfg.rpn / test_cfg.rcnn to the heads
+    if (o.test_cfg) {
+      rpn.testCfg = o.test_cfg.rpn;
+      roi.testCfg = o.test_cfg.rcnn;
+    }
+    this.rpnHead = this.addModule('rpn_head', rpn);
+    this.roiHead = this.addModule('roi_head', roi);
+    this.initCfg = o.init_cfg ?? null;
+  }
+
+  forwardTensor(inputs: ReadonlyMap<string, Tensor>, samples?: readonly DetDataSample[]): NamedTensors {
+    const x = this.image(inputs);
+    const named: NamedTensors = new Map();
+    const feats = this.extractFeat(x, named);
+    const metas = samples ?? wholeImageSamples(x);
+    const rpnOut = this.rpnHead.forward(feats);
+    rpnOut.clsScores.forEach((t, l) => named.set(`rpn_cls.${l}`, t));
+    rpnOut.bboxPreds.forEach((t, l) => named.set(`rpn_reg.${l}`, t));
+    const proposals = this.rpnHead.predictByFeat(rpnOut, metas);
+    const res = this.roiHead.predict(feats, proposals, metas, true);
+    const suffix = (i: number) => (metas.length > 1 ? `.${i}` : '');
+    proposals.forEach((p, i) => named.set(`proposals${suffix(i)}`, p));
+    named.set('roi_feats', res.roiFeats);
+    named.set('rcnn_cls_score', res.out.clsScore);
+    named.set('rcnn_bbox_pred', res.out.bboxPred);
+    res.detections.forEach((d, i) => {
+      named.set(`dets${suffix(i)}`, F.concat([d.bboxes, F.reshape(d.scores, [-1, 1])], 1));
+      named.set(`labels${suffix(i)}`, d.labels);
+    });
+    return named;
+  }
+
+  /** Names for a batch of one image (per-image results take `.i` for several). */
+  outputNames(): string[] {
+    const levels = this.outputShape().map((_, l) => l);
+    return [
+      ...this.featureNames(),
+      ...levels.map((l) => `rpn_cls.${l}`),
+      ...levels.map((l) => `rpn_reg.${l}`),
+      'proposals',
+      'roi_feats',
+      'rcnn_cls_score',
+      'rcnn_bbox_pred',
+      'dets',
+      'labels',
+    ];
+  }
+
+  /** `pred_instances` of every sample: boxes in original-image pixels, scores, labels. */
+  override predict(inputs: Tensor, samples: readonly DetDataSample[]): DetDataSample[] {
+    const feats = this.extractFeat(inputs);
+    const proposals = this.rpnHead.predict(feats, samples);
+    const { detections } = this.roiHead.predict(feats, proposals, samples, true);
+    return samples.map((s, i) => {
+      const d = detections[i];
+      s.pred_instances = new InstanceData({
+        bboxes: new Boxes(F.toHost(d.bboxes).data as Float32Array),
+        scores: F.toHost(d.scores).data as Float32Array,
+        labels: Int32Array.from(F.toHost(d.labels).data as ArrayLike<number>),
+      });
+      return s;
+    });
+  }
+
+  override loss(_inputs: Tensor, _samples: readonly DetDataSample[]): LossDict {
+    throw new UserError(`${this.typeName}: the 'loss' mode is not available yet (two-stage detectors run inference only for now)`);
+  }
+}
+
+/** Samples for a batch without metas: each image is the whole input, unscaled. */
+function wholeImageSamples(x: Tensor): DetDataSample[] {
+  const [n, , h, w] = x.shape;
+  return Array.from({ length: n }, () => new DetDataSample({ img_shape: [h, w], ori_shape: [h, w], pad_shape: [h, w], scale_factor: [1, 1] }));
+}
+

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { Module } from '../../../core/module';
+import { UserError } from '../../../core/errors';
+import * as F from '../../../core/ops';
+import type { Tensor } from '../../../core/tensor';
+import { initCfg } from '../../../nn/option-schemas';
+import type { BuildContext } from '../../../registry/build-context';
+import { HEADS } from '../../../registry/registries';
+import type { DetDataSample } from '../../../structures/det-data-sample';
+import { componentCfg } from './component-cfg';
+import { ConvFCBBoxHead, type BBoxHeadOutputs } from './convfc-bbox-head';
+import { imageShapeOf, scaleFactorOf } from './image-metas';
+import type { Detections } from './multiclass-nms';
+import { rcnnTestCfg, type RCNNTestCfg } from './rcnn-test-cfg';
+import { SingleRoIExtractor } from './single-roi-extractor';
+
+export const standardRoIHeadOptions = z
+  .object({
+    bbox_roi_extractor: componentCfg,
+    bbox_head: componentCfg,
+    /** Mask and shared heads are not built by this head yet. */
+    mask_roi_extractor: z.null().optional(),
+    mask_head: z.null().optional(),
+    shared_head: z.null().optional(),
+    train_cfg: z.record(z.unknown()).nullable().optional(),
+    test_cfg: rcnnTestCfg.nullable().optional(),
+    init_cfg: initCfg.nullable(),
+  })
+  .strict();
+export type StandardRoIHeadOptions = z.input<typeof standardRoIHeadOptions>;
+
+/** What the RoI head computed for a batch, for tensor mode and for predict. */
+export interface RoIHeadResult {
+  /** [R, 5] rows (image index, x1, y1, x2, y2) of every image's proposals, in image order. */
+  rois: Tensor;
+  roiFeats: Tensor;
+  out: BBoxHeadOutputs;
+  /** Per image. */
+  detections: Detections[];
+}
+
+/**
+ * mmdetection's StandardRoIHead (box branch): the proposals of all images become one RoI batch
+ * (bbox2roi), the extractor pools their features from the first levels, the box head scores
+ * and refines them, and each image's share is post-processed on its own.
+ */
+export class StandardRoIHead extends Module {
+  readonly bboxRoiExtractor: SingleRoIExtractor;
+  readonly bboxHead: ConvFCBBoxHead;
+  testCfg: RCNNTestCfg | null;
+
+  constructor(o: z.output<typeof standardRoIHeadOptions>, ctx: BuildContext) {
+    super();
+    const ex = ctx.build(HEADS, o.bbox_roi_extractor, 'bbox_roi_extractor');
+    if (!(ex instanceof SingleRoIExtractor)) throw ctx.error('bbox_roi_extractor.type', 'StandardRoIHead needs a SingleRoIExtractor');
+    const head = ctx.build(HEADS, o.bbox_head, 'bbox_head');
+    if (!(head instanceof ConvFCBBoxHead)) throw ctx.error('bbox_head.type', 'StandardRoIHead needs a ConvFCBBoxHead (e.g. Shared2FCBBoxHead)');
+    const inChannels = (o.bbox_head as { in_channels?: number }).in_channels ?? 256;
+    if (inChannels !== ex.outChannels) {
+      throw ctx.error('bbox_head.in_channels', `${inChannels} does not match bbox_roi_extractor.out_channels ${ex.outChannels}`);
+    }
+    this.bboxRoiExtractor = this.addModule('bbox_roi_extractor', ex);
+    this.bboxHead = this.addModule('bbox_head', head);
+    this.testCfg = o.test_cfg ?? null;
+    this.initCfg = o.init_cfg ?? null;
+  }
+
+  /** Detections per image from per-image proposals [P_i, 5]; boxes in original pixels when `rescale`. */
+  predict(feats: readonly Tensor[], proposals: readonly Tensor[], samples: readonly DetDataSample[], rescale: boolean): RoIHeadResult {
+    const cfg = this.testCfg;
+    if (!cfg) throw new UserError('StandardRoIHead: predicting needs test_cfg.rcnn (score_thr, nms, max_per_img)');
+    const rois = bbox2roi(proposals);
+    const roiFeats = this.bboxRoiExtractor.forward(feats.slice(0, this.bboxRoiExtractor.numInputs), rois);
+    const out = this.bboxHead.forward(roiFeats);
+    let start = 0;
+    const detections = proposals.map((p, i) => {
+      const n = p.shape[0];
+      const part = (t: Tensor) => F.narrow(t, 0, start, n);
+      const d = this.bboxHead.predictImage(part(rois), { clsScore: part(out.clsScore), bboxPred: part(out.bboxPred) }, imageShapeOf(samples[i], i), scaleFactorOf(samples[i]), rescale, cfg);
+      start += n;
+      return d;
+    });
+    return { rois, roiFeats, out, detections };
+  }
+}
+
+/** mmdetection's bbox2roi: each image's boxes prefixed by the image index, concatenated. */
+export function bbox2roi(proposals: readonly Tensor[]): Tensor {
+  return F.concat(
+    proposals.map((p, i) => {
+      const index = F.constant({ dtype: 'float32', shape: [p.shape[0], 1], data: new Float32Array(p.shape[0]).fill(i) });
+      return F.concat([index, F.narrow(p, 1, 0, 4)], 1);
+    }),
+    0,
+  );
+}
+
+HEADS.register(standardRoIHeadOptions, (o: z.output<typeof standardRoIHeadOptions>, ctx: BuildContext) => new StandardRoIHead(o, ctx), {
+  name: 'StandardRoIHead',
+  summary: 'Two-stage RoI head (mmdetection): RoI feature extractor and box head over the RPN proposals',
+});
+
+declare module '../../../config/config-types' {
+  interface HeadOptionsMap {
+    StandardRoIHead: import('zod').input<typeof standardRoIHeadOptions>;
+  }
+}
