@@ -103,6 +103,7 @@ export async function exportOnnx(model: BaseModel, opts: ExportOptions = {}): Pr
   const shape = checkShape(opts.shape ?? [model.inChannels, 224, 224], model);
   const batch = opts.batch ?? 1;
   if (!Number.isInteger(batch) || batch < 1) throw new UserError(`batch must be a positive integer, got ${batch}`);
+  if (!model.exportable) throw new UserError(`${model.typeName} cannot be exported to ONNX yet: its test path does not trace into a graph`);
   const wasTraining = model.training;
   model.eval();
   try {

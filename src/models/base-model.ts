@@ -52,8 +52,17 @@ export abstract class BaseModel<S extends DataSample = DataSample> extends Modul
     return [{ name: 'input', dtype: 'float32', shape: imageShape, axes: ['batch', null, 'height', 'width'] }];
   }
 
-  /** Names and order of the `tensor`-mode outputs (export and serving configs). */
-  abstract outputNames(): string[];
+  /**
+   * Names and order of the `tensor`-mode outputs for a batch of `batch` images (export and
+   * serving configs); per-image results of detectors take `.i` suffixes when there are several.
+   */
+  abstract outputNames(batch?: number): string[];
+
+  /**
+   * Whether `tensor` mode traces into an ONNX graph. Detectors say no until their whole test
+   * path (decoding, NMS, RoI stages) exports; `exportOnnx` then refuses them in one line.
+   */
+  readonly exportable: boolean = true;
 
   forward(inputs: Tensor, samples?: readonly S[] | null, mode?: 'tensor'): NamedTensors;
   forward(inputs: Tensor, samples: readonly S[], mode: 'predict'): S[];

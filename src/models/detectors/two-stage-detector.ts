@@ -39,6 +39,8 @@ export type TwoStageDetectorOptions = z.output<typeof twoStageDetectorSchema>;
  */
 export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
   override readonly modes: readonly ForwardMode[] = ['tensor', 'predict'];
+  /** The proposal and detection stages do not trace into ONNX yet. */
+  override readonly exportable = false;
   readonly rpnHead: RPNHead;
   readonly roiHead: StandardRoIHead;
 
@@ -86,18 +88,18 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
   }
 
   /** Names for a batch of one image (per-image results take `.i` for several). */
-  outputNames(): string[] {
+  outputNames(batch = 1): string[] {
     const levels = this.outputShape().map((_, l) => l);
+    const perImage = (names: string[]) => (batch > 1 ? Array.from({ length: batch }, (_, i) => names.map((n) => `${n}.${i}`)).flat() : names);
     return [
       ...this.featureNames(),
       ...levels.map((l) => `rpn_cls.${l}`),
       ...levels.map((l) => `rpn_reg.${l}`),
-      'proposals',
+      ...perImage(['proposals']),
       'roi_feats',
       'rcnn_cls_score',
       'rcnn_bbox_pred',
-      'dets',
-      'labels',
+      ...perImage(['dets', 'labels']),
     ];
   }
 
