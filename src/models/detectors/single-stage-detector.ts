@@ -46,6 +46,7 @@ export abstract class SingleStageDetector extends FeatureModel<DetDataSample> {
 
   protected constructor(o: SingleStageDetectorOptions, ctx: BuildContext) {
     super(o, ctx);
+    checkHeadChannels(o.bbox_head, this.outputShape().map((f) => f.channels), this.neck ? 'neck' : 'backbone', ctx);
     const head = ctx.build(HEADS, { ...o.bbox_head, train_cfg: o.train_cfg ?? null, test_cfg: o.test_cfg ?? null }, 'bbox_head') as Partial<DenseDetHead> & Module;
     if (typeof head.predictByFeat !== 'function' || typeof head.namedOutputs !== 'function') {
       throw ctx.error('bbox_head.type', `${head.typeName} is not a dense detection head`);
@@ -78,5 +79,14 @@ export abstract class SingleStageDetector extends FeatureModel<DetDataSample> {
 
   override loss(_inputs: Tensor, _samples: readonly DetDataSample[]): LossDict {
     throw new UserError(`${this.typeName}: 'loss' mode is not available yet (detector training comes with the loss side of the heads)`);
+  }
+}
+
+/** A head whose `in_channels` disagrees with the feature maps it is given fails at build time, by name. */
+function checkHeadChannels(head: Record<string, unknown>, channels: number[], source: string, ctx: BuildContext): void {
+  const given = head.in_channels;
+  const bad = channels.find((c) => c !== given);
+  if (typeof given === 'number' && bad !== undefined) {
+    throw ctx.error('bbox_head.in_channels', `${given} does not match the ${source}'s output channels [${channels.join(', ')}]`);
   }
 }

@@ -67,6 +67,30 @@ describe('FCOS: mmdetection fixture fcos_tiny', function () {
     });
   });
 
+  describeOnBackends('batch of two', (h) => {
+    it('gives each image the fixture detections (tensor mode keeps the batch, predict slices it)', function () {
+      const one = io.get('input')!;
+      const two = { ...one, shape: [2, ...one.shape.slice(1)], data: Float32Array.from([...(one.data as Float32Array), ...(one.data as Float32Array)]) };
+      const samples = [new DetDataSample(cfg.img_metas[0]), new DetDataSample(cfg.img_metas[0])];
+      const preds = h.run(() => {
+        const x = h.engine.constant(two);
+        expect(model.forward(x).get('cls_score.0')!.shape).to.deep.equal([2, 80, 16, 20]);
+        return model.forward(x, samples, 'predict');
+      });
+      const ref = Array.from(io.get('labels')!.data as ArrayLike<number | bigint>, Number);
+      for (const p of preds) expect(Array.from(p.pred_instances!.labels as Int32Array)).to.deep.equal(ref);
+      expect((preds[1].pred_instances!.bboxes as Boxes).data).to.deep.equal((preds[0].pred_instances!.bboxes as Boxes).data);
+    });
+  });
+
+  it('a head whose in_channels differ from the neck is refused by name', async function () {
+    const bad = { model: { ...cfg.model, bbox_head: { ...cfg.model.bbox_head, in_channels: 64 } } };
+    await buildModel(bad, { initWeights: false }).then(
+      () => expect.fail('built'),
+      (e: Error) => expect(e.message).to.match(/model\.bbox_head\.in_channels: 64 does not match the neck's output channels \[32, 32, 32, 32, 32\]/),
+    );
+  });
+
   it("refuses 'loss' mode with a clear error", function () {
     expect(() => model.forward(null as never, [new DetDataSample()], 'loss')).to.throw(UserError, /FCOS has no 'loss' mode/);
   });
