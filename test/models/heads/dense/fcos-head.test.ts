@@ -63,6 +63,18 @@ describeOnBackends('FCOSHead.predictByFeat on hand-made outputs', (h) => {
     expect((res.bboxes as Boxes).rows()).to.deep.equal([[0, 0, 100, 12], [2, 2, 6, 6], [11, 3, 13, 5]]);
   });
 
+  it('each image of a batch uses its own img_shape and scale_factor', function () {
+    const [a, b] = h.run(() => {
+      const one = outputs(h);
+      const two = (ts: typeof one.clsScores) => ts.map((t) => h.engine.constant({ ...h.read(t), shape: [2, ...t.shape.slice(1)], data: Float32Array.from([...(h.read(t).data as Float32Array), ...(h.read(t).data as Float32Array)]) }));
+      const small = new DetDataSample({ img_shape: [5, 50], ori_shape: [5, 50], scale_factor: [1, 1] });
+      return head().predictByFeat({ clsScores: two(one.clsScores), bboxPreds: two(one.bboxPreds), centernesses: two(one.centernesses) }, [sample(), small]);
+    });
+    expect((a.bboxes as Boxes).rows()).to.deep.equal([[0, 0, 200, 48], [4, 8, 12, 24]]);
+    // clipped to 50 x 5: (0,0,50,5) and (2,2,6,5)
+    expect((b.bboxes as Boxes).rows()).to.deep.equal([[0, 0, 50, 5], [2, 2, 6, 5]]);
+  });
+
   it('score_thr is strict and max_per_img cuts after NMS', function () {
     const cfg = { ...BASE.test_cfg, nms_pre: -1, score_thr: 0.5, max_per_img: 1 };
     const [res] = h.run(() => head({ test_cfg: cfg }).predictByFeat(outputs(h), [sample()]));
