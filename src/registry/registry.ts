@@ -5,6 +5,13 @@ import type { BuildContext } from './build-context';
 
 export const BUILTIN_SCOPE = 'hrdet';
 
+/**
+ * Scopes of hrdet's own components that share a name with a built-in but follow another
+ * mm* codebase (mmpose's `CocoDataset` and `RandomFlip`, ...). They register with
+ * `scope: 'mmpose'` etc. and are found through a config's `default_scope` or as `mmpose.Name`.
+ */
+export const TASK_SCOPES: ReadonlySet<string> = new Set(['mmpose', 'mmseg', 'mmpretrain']);
+
 export type Factory<T> = (options: any, ctx: BuildContext) => T;
 
 export interface ComponentSpec<T> {
@@ -28,6 +35,28 @@ export interface RegisterOptions {
 }
 
 let pluginScope: string | null = null;
+let defaultScope: string | null = null;
+
+/**
+ * mmengine's DefaultScope: while `fn` builds, a bare type name is looked up in `scope` first
+ * (`default_scope = 'mmpose'` makes `CocoDataset` the top-down keypoint dataset and
+ * `RandomFlip` mmpose's), then among the built-ins. A config without one uses the built-ins
+ * (mmdetection's components).
+ */
+export function withDefaultScope<T>(scope: string | null | undefined, fn: () => T): T {
+  const prev = defaultScope;
+  defaultScope = scope ?? null;
+  try {
+    return fn();
+  } finally {
+    defaultScope = prev;
+  }
+}
+
+/** The scope bare names are looked up in first while building (see withDefaultScope). */
+export function currentDefaultScope(): string | null {
+  return defaultScope;
+}
 
 /**
  * Registrations made while a plugin loads default to the plugin's scope (see config/plugins).
@@ -57,8 +86,8 @@ export class Registry<T = unknown> {
     const scope = opts.scope ?? pluginScope ?? BUILTIN_SCOPE;
     if (!/^[A-Za-z_][\w-]*$/.test(scope)) throw new Error(`invalid registry scope '${scope}'`);
     if (opts.name.includes('.')) throw new Error(`component names cannot contain '.': '${opts.name}'`);
-    if (pluginScope && scope === BUILTIN_SCOPE && !opts.force) {
-      throw new Error(`plugin components cannot register into the '${BUILTIN_SCOPE}' scope: '${opts.name}'`);
+    if (pluginScope && (scope === BUILTIN_SCOPE || TASK_SCOPES.has(scope)) && !opts.force) {
+      throw new Error(`plugin components cannot register into hrdet's '${scope}' scope: '${opts.name}'`);
     }
     const spec: ComponentSpec<T> = {
       name: opts.name,
@@ -102,9 +131,12 @@ export class Registry<T = unknown> {
   private tryResolve(type: string): ComponentSpec<T> | undefined {
     const dot = type.lastIndexOf('.');
     if (dot > 0) return this.entries.get(type);
+    const scoped = defaultScope ? this.entries.get(`${defaultScope}.${type}`) : undefined;
+    if (scoped) return scoped;
     const builtin = this.entries.get(`${BUILTIN_SCOPE}.${type}`);
     if (builtin) return builtin;
-    const matches = [...this.entries.entries()].filter(([k]) => k.slice(k.indexOf('.') + 1) === type);
+    // task scopes of hrdet's own (mmpose, mmseg, ...) are reached by default_scope or by name only
+    const matches = [...this.entries.entries()].filter(([k, spec]) => k.slice(k.indexOf('.') + 1) === type && !TASK_SCOPES.has(spec.scope));
     if (matches.length > 1) {
       throw new ConfigError('', `${this.kind} '${type}' is ambiguous: use one of ${matches.map(([k]) => k).join(', ')}`);
     }
