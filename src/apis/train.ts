@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Container } from 'inversify';
-import { UserError } from '../core/errors';
+import { FileError, UserError } from '../core/errors';
 import { seed as seedGlobal } from '../core/random';
 import { formatConfig, loadConfig, type ConfigObject } from '../config';
 import { writeFileAtomic } from '../io/atomic-write';
@@ -40,6 +40,7 @@ export function workDirFor(configPath: string, config: ConfigObject, given?: str
  * then the runner trains. `resume` continues a stopped run exactly (see Runner).
  */
 export async function train(configPath: string, o: TrainOptions = {}): Promise<TrainResult> {
+  checkResumeArg(o.resume);
   const container = o.container ?? (defaultContainer() as Container);
   const { config } = loadConfig(configPath, { cfgOptions: o.cfgOptions });
   const randomness = (config.randomness ?? {}) as { seed?: number | null };
@@ -61,5 +62,7 @@ export async function train(configPath: string, o: TrainOptions = {}): Promise<T
 
 /** Refuse a resume file that does not exist before anything is built. */
 export function checkResumeArg(resume: boolean | string | undefined): void {
-  if (typeof resume === 'string' && resume.trim() === '') throw new UserError('--resume: give a checkpoint path, or no value for the work dir\'s last checkpoint');
+  if (typeof resume !== 'string') return;
+  if (resume.trim() === '') throw new UserError("--resume: give a checkpoint path, or no value for the work dir's last checkpoint");
+  if (!existsSync(resume)) throw new FileError(resume, 'no such checkpoint to resume from');
 }

@@ -10,7 +10,7 @@ import type { TfjsEngine } from '../../engines/tfjs/tfjs-engine';
 import { Evaluator } from '../../evaluation/metrics/evaluator';
 import type { BaseMetric } from '../../evaluation/metrics/base-metric';
 import { readTrainingCheckpoint, saveTrainingCheckpoint, type TrainingCheckpoint } from '../../io/training-checkpoint';
-import { writeFileAtomic } from '../../io/atomic-write';
+import { removeStaleTemporaries, writeFileAtomic } from '../../io/atomic-write';
 import type { BaseModel } from '../../models/base-model';
 import { buildFrom } from '../../registry/build-context';
 import { HOOKS, LOOPS, METRICS, SCHEDULERS } from '../../registry/registries';
@@ -139,6 +139,8 @@ export class Runner {
     this.optim = buildOptimWrapper(this.model, c.optim_wrapper, this.container, 'optim_wrapper', this.file);
     this.schedulers = this.buildSchedulers(loader.length);
     this.log(`seed: ${this.seed}; work dir: ${this.workDir}; ${this.model.numParameters(true).toLocaleString('en-US')} trainable parameters; ${loader.length} iterations per epoch`);
+    const stale = await removeStaleTemporaries(this.workDir);
+    if (stale.length) this.logger.warn(`removed ${stale.length} unfinished file${stale.length > 1 ? 's' : ''} of a run that was stopped while writing: ${stale.join(', ')}`);
     await this.loadOrResume();
     this.optim.initializeCountStatus(this.iter, this.maxIters);
     await this.callHook('beforeRun');
