@@ -138,7 +138,6 @@ describe('pose data pipeline end to end: synthetic pose set → mmpose CocoDatas
       }),
     );
     pose.eval();
-    if (process.env.SHOW) console.log(losses);
     expect(Number.isFinite(losses.get('loss_kpt'))).to.equal(true);
     expect(losses.get('loss_kpt')).to.be.greaterThan(0);
     expect(losses.get('acc_pose')).to.be.within(0, 1);
@@ -180,7 +179,6 @@ describe('pose data pipeline end to end: synthetic pose set → mmpose CocoDatas
       n += samples.length;
     }
     const res = await metric.evaluate(n);
-    if (process.env.SHOW) console.log(res);
     expect(res['coco/AP']).to.be.greaterThan(0.99);
   });
 
@@ -214,7 +212,6 @@ describe('pose data pipeline end to end: synthetic pose set → mmpose CocoDatas
     }
     expect(n).to.equal(val.dataset.length).and.to.be.greaterThan(0);
     const res = await metric.evaluate(n);
-    if (process.env.SHOW) console.log(n, res);
     expect(res['coco/AP']).to.be.a('number').and.to.be.within(0, 1);
     expect(res['coco/AR']).to.be.a('number').and.to.be.within(0, 1);
   });

@@ -164,7 +164,8 @@ export class TopdownCocoDataset extends BaseDataset<TopdownDataInfo> {
       id: num(a, 'id', file, at),
       category_id: num(a, 'category_id', file, at),
       raw_ann_info: structuredClone(a),
-      ann_source: `${file}: ${at} (id ${String(a.id)})`,
+      // as mmdet's dataset: the image entry, which a missing image file is reported against
+      ann_source: `${file}: ${img.at} (id ${img.id})`,
     };
     if (img.crowdIndex !== undefined) info.crowd_index = img.crowdIndex;
     return info;
@@ -193,7 +194,7 @@ export class TopdownCocoDataset extends BaseDataset<TopdownDataInfo> {
         keypoints: [Array.from({ length: K }, () => [0, 0])],
         keypoints_visible: [new Array(K).fill(1)],
         id: out.length,
-        ann_source: `${bboxFile}: ${at}`,
+        ann_source: `${this.annFile}: ${img.at} (id ${img.id})`,
       });
     });
     return out;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UserError } from '../../core/errors';
 import { TRANSFORMS } from '../../registry/registries';
 import { need, type PoseResults } from './pose-results';
 import type { Transform } from './results';
@@ -28,7 +29,7 @@ export class TopdownAffine implements Transform {
     const img = need(results, 'img', 'TopdownAffine', 'put LoadImage before it');
     const centers = need(results, 'bbox_center', 'TopdownAffine', 'put GetBBoxCenterScale before it');
     const scales = need(results, 'bbox_scale', 'TopdownAffine', 'put GetBBoxCenterScale before it').map((s) => fixAspectRatio(s, w / h));
-    if (centers.length !== 1) throw new Error(`TopdownAffine handles one instance per sample, got ${centers.length}`);
+    if (centers.length !== 1) throw new UserError(`${results.img_path ?? '<results>'}: TopdownAffine crops one instance per sample, got ${centers.length}`);
     const [center, scale] = [centers[0], scales[0]];
     const rot = results.bbox_rotation?.[0] ?? 0;
     const m = this.o.use_udp ? getUdpWarpMatrix(center, scale, rot, [w, h]) : getWarpMatrix(center, scale, rot, [w, h]);

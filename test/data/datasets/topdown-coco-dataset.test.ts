@@ -140,6 +140,12 @@ describe('CocoDataset (mmpose, top-down)', () => {
     expect(() => make(poseFile(), { data_mode: 'bottomup' })).to.throw(/^dataset\.data_mode: only 'topdown' is available/);
   });
 
+  it('a missing image is reported against its image entry when the pipeline loads it', async () => {
+    const ds = make(poseFile(), { pipeline: [{ type: 'LoadImage' }] });
+    const err = await ds.getItem(0).catch((e: Error) => e);
+    expect((err as Error).message).to.match(/ann\.json: images\[0\] \(id 1\): file_name: image file .*a\.jpg does not exist$/);
+  });
+
   it('a malformed file is one line naming the file, the entry and the field', () => {
     const bad = (edit: (j: Json) => void) => {
       const j = poseFile();

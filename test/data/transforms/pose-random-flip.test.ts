@@ -31,6 +31,15 @@ describe('RandomFlip (mmpose)', () => {
     expect(rv.keypoints_visible![0].slice(0, 3)).to.deep.equal([1, 1, 0]);
   });
 
+  it('a flipped keypoint lands on the mirrored pixel it marked', () => {
+    const s = poseSample(6, 9, 3);
+    const at = (img: PoseResults['img'], x: number, y: number) => [...img!.data.subarray((y * 9 + x) * 3, (y * 9 + x) * 3 + 3)];
+    for (const dir of ['horizontal', 'vertical', 'diagonal']) {
+      const r = pt({ type: 'RandomFlip', prob: 1, direction: dir }).transform({ ...s, flip_indices: [0, 1, 2] }) as PoseResults;
+      s.keypoints![0].forEach(([x, y], k) => expect(at(r.img, r.keypoints![0][k][0], r.keypoints![0][k][1]), `${dir} keypoint ${k}`).to.deep.equal(at(s.img, x, y)));
+    }
+  });
+
   it('vertical flips y → h - 1 - y with the swap; diagonal both without swapping', () => {
     const v = pt({ type: 'RandomFlip', prob: 1, direction: 'vertical' }).transform(poseSample()) as PoseResults;
     expect(v.bbox).to.deep.equal([[10, 19, 50, 99]]);
