@@ -7,7 +7,7 @@ import type { HwcImage } from '../image-io/image';
 export type PipelineImage = Omit<HwcImage, 'data'> & { data: Uint8Array | Uint16Array | Float32Array };
 
 /** A one-channel label map as the transforms pass it on (the image type, so the image ops apply). */
-export type SegMap = PipelineImage & { channels: 1; data: Uint8Array };
+export type SegMap = Omit<PipelineImage, 'data' | 'channels'> & { channels: 1; data: Uint8Array };
 
 /** One annotated instance as a dataset hands it to LoadAnnotations (mmdet's `instances` entries). */
 export interface RawInstance {
