@@ -12,7 +12,7 @@ import type { ForwardMode, LossDict, NamedTensors } from '../base-model';
 import { componentCfg, FeatureModel } from '../feature-model';
 import { RPNHead, rpnTestCfg } from '../heads/dense/rpn-head';
 import { rcnnTestCfg } from '../heads/roi/rcnn-test-cfg';
-import { StandardRoIHead } from '../heads/roi/standard-roi-head';
+import { isRoIHead, type RoIDetections, type RoIHead } from '../heads/roi/roi-head';
 
 export const twoStageDetectorSchema = z
   .object({
@@ -33,7 +33,8 @@ export type TwoStageDetectorOptions = z.output<typeof twoStageDetectorSchema>;
  * mmdetection's TwoStageDetector test path: backbone → neck → RPNHead proposals → RoI head
  * detections. `tensor` mode names every stage as the detector fixtures do (`neck.l`,
  * `rpn_cls.l`, `rpn_reg.l`, `proposals`, `roi_feats`, `rcnn_cls_score`, `rcnn_bbox_pred`,
- * `dets`, `labels`; per-image results get `.i` for batches of several images). The samples'
+ * `dets`, `labels`; the RoI head adds its own: cascade stages `rois.s`, ..., masks `masks`;
+ * per-image results get `.i` for batches of several images). The samples'
  * metas give img_shape and scale_factor; without samples every image is its whole input
  * at scale 1. `dets` are in original-image pixels (mmdetection's rescale=True).
  */
@@ -42,14 +43,14 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
   /** The proposal and detection stages do not trace into ONNX yet. */
   override readonly exportable = false;
   readonly rpnHead: RPNHead;
-  readonly roiHead: StandardRoIHead;
+  readonly roiHead: RoIHead;
 
   protected constructor(o: TwoStageDetectorOptions, ctx: BuildContext) {
     super(o, ctx);
     const rpn = ctx.build(HEADS, o.rpn_head, 'rpn_head');
     if (!(rpn instanceof RPNHead)) throw ctx.error('rpn_head.type', 'a two-stage detector needs an RPNHead');
     const roi = ctx.build(HEADS, o.roi_head, 'roi_head');
-    if (!(roi instanceof StandardRoIHead)) throw ctx.error('roi_head.type', 'a two-stage detector needs a StandardRoIHead');
+    if (!isRoIHead(roi)) throw ctx.error('roi_head.type', 'a two-stage detector needs a RoI head (StandardRoIHead, CascadeRoIHead)');
     const levels = this.outputShape();
     const rpnIn = (o.rpn_head as { in_channels?: number }).in_channels;
     if (rpnIn !== undefined && levels.some((s) => s.channels !== rpnIn)) {
@@ -77,12 +78,12 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
     const res = this.roiHead.predict(feats, proposals, metas, true);
     const suffix = (i: number) => (metas.length > 1 ? `.${i}` : '');
     proposals.forEach((p, i) => named.set(`proposals${suffix(i)}`, p));
-    named.set('roi_feats', res.roiFeats);
-    named.set('rcnn_cls_score', res.out.clsScore);
-    named.set('rcnn_bbox_pred', res.out.bboxPred);
+    for (const [k, v] of res.named) named.set(k, v);
     res.detections.forEach((d, i) => {
       named.set(`dets${suffix(i)}`, F.concat([d.bboxes, F.reshape(d.scores, [-1, 1])], 1));
       named.set(`labels${suffix(i)}`, d.labels);
+      for (const [k, v] of d.maskOutputs ?? []) named.set(`${k}${suffix(i)}`, v);
+      if (d.masks) named.set(`masks${suffix(i)}`, F.constant({ dtype: 'bool', shape: [d.masks.length, d.masks.height, d.masks.width], data: d.masks.data }));
     });
     return named;
   }
@@ -96,25 +97,18 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
       ...levels.map((l) => `rpn_cls.${l}`),
       ...levels.map((l) => `rpn_reg.${l}`),
       ...perImage(['proposals']),
-      'roi_feats',
-      'rcnn_cls_score',
-      'rcnn_bbox_pred',
-      ...perImage(['dets', 'labels']),
+      ...this.roiHead.outputNames().rois,
+      ...perImage(['dets', 'labels', ...this.roiHead.outputNames().perImage]),
     ];
   }
 
-  /** `pred_instances` of every sample: boxes in original-image pixels, scores, labels. */
+  /** `pred_instances` of every sample: boxes in original-image pixels, scores, labels (and bitmap masks with a mask head). */
   override predict(inputs: Tensor, samples: readonly DetDataSample[]): DetDataSample[] {
     const feats = this.extractFeat(inputs);
     const proposals = this.rpnHead.predict(feats, samples);
     const { detections } = this.roiHead.predict(feats, proposals, samples, true);
     return samples.map((s, i) => {
-      const d = detections[i];
-      s.pred_instances = new InstanceData({
-        bboxes: new Boxes(F.toHost(d.bboxes).data as Float32Array),
-        scores: F.toHost(d.scores).data as Float32Array,
-        labels: Int32Array.from(F.toHost(d.labels).data as ArrayLike<number>),
-      });
+      s.pred_instances = predInstances(detections[i]);
       return s;
     });
   }
@@ -122,6 +116,16 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
   override loss(_inputs: Tensor, _samples: readonly DetDataSample[]): LossDict {
     throw new UserError(`${this.typeName}: the 'loss' mode is not available yet (two-stage detectors run inference only for now)`);
   }
+}
+
+/** One image's detections on the host, under mmdetection's field names. */
+function predInstances(d: RoIDetections): InstanceData {
+  return new InstanceData({
+    bboxes: new Boxes(F.toHost(d.bboxes).data as Float32Array),
+    scores: F.toHost(d.scores).data as Float32Array,
+    labels: Int32Array.from(F.toHost(d.labels).data as ArrayLike<number>),
+    ...(d.masks ? { masks: d.masks } : {}),
+  });
 }
 
 /** Samples for a batch without metas: each image is the whole input, unscaled. */
