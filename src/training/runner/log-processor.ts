@@ -54,7 +54,7 @@ export class LogProcessor {
   line(pos: LogPosition, values: Readonly<Record<string, number>>, eta?: number, memoryMb?: number): string {
     const d = this.opts.num_digits;
     const width = String(pos.total).length;
-    const head = this.opts.by_epoch || pos.mode !== 'train'
+    const head = this.opts.by_epoch
       ? `Epoch(${pos.mode}) [${pos.epoch}][${String(pos.step).padStart(width)}/${pos.total}]`
       : `Iter(${pos.mode}) [${String(pos.step).padStart(width)}/${pos.total}]`;
     const timing = ['lr', 'eta', 'time', 'data_time', 'memory'];

@@ -291,6 +291,7 @@ export class Runner {
   }
 
   private loader(key: 'train_dataloader' | 'val_dataloader' | 'test_dataloader'): DataLoader {
+    checkDataRoot(this.cfg[key], key, this.file);
     try {
       return this.scoped(() => buildDataLoader(this.cfg[key], { path: key, container: this.container, seed: this.seed }));
     } catch (e) {
@@ -376,6 +377,18 @@ export class Runner {
 
 function failNoEval(mode: string, file?: string): never {
   throw new ConfigError(`${mode}_dataloader`, `${mode === 'val' ? 'validation' : 'testing'} needs ${mode}_dataloader, ${mode}_cfg and ${mode}_evaluator in the config`, file);
+}
+
+/**
+ * A dataset folder that is not there is one line; for the synthetic sets it says the command
+ * that makes them (`data/synthetic-pose` → `hrdet make-dataset synthetic --task pose`).
+ */
+function checkDataRoot(loaderCfg: unknown, key: string, file?: string): void {
+  const root = (loaderCfg as { dataset?: { data_root?: unknown } } | null | undefined)?.dataset?.data_root;
+  if (typeof root !== 'string' || root === '' || existsSync(root)) return;
+  const task = /synthetic-(det|pose|seg|cls)\/?$/.exec(root)?.[1];
+  const make = task ? `: make it with \`hrdet make-dataset synthetic --task ${task}${root.replace(/\/$/, '') === `data/synthetic-${task}` ? '' : ` --out ${root}`}\`` : '';
+  throw new ConfigError(`${key}.dataset.data_root`, `dataset folder '${root}' does not exist${make}`, file);
 }
 
 /** The checkpoint `<work_dir>/last_checkpoint` names, when it (and the file) exist. */
