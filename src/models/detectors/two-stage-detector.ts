@@ -13,6 +13,10 @@ import { componentCfg, FeatureModel } from '../feature-model';
 import { RPNHead, rpnTestCfg } from '../heads/dense/rpn-head';
 import { rcnnTestCfg } from '../heads/roi/rcnn-test-cfg';
 import { StandardRoIHead } from '../heads/roi/standard-roi-head';
+import type { RPNTestCfg } from '../heads/dense/rpn-head';
+import { anchorTrainCfg } from '../heads/dense/anchor-train-cfg';
+import { rcnnTrainCfg, type RCNNTrainCfg } from '../heads/roi/rcnn-train-cfg';
+import { AssignAndSample } from '../heads/assign-and-sample';
 
 export const twoStageDetectorSchema = z
   .object({
@@ -20,8 +24,16 @@ export const twoStageDetectorSchema = z
     neck: componentCfg.nullable().optional(),
     rpn_head: componentCfg,
     roi_head: componentCfg,
-    /** The training side reads it (not available yet); kept so mmdetection configs load. */
-    train_cfg: z.record(z.unknown()).nullable().optional(),
+    /** mmdetection's training settings: handed to the RPN (`rpn`), its training proposals (`rpn_proposal`) and the RoI head (`rcnn`; a list for cascades). */
+    train_cfg: z
+      .object({
+        rpn: anchorTrainCfg,
+        rpn_proposal: rpnTestCfg.optional(),
+        rcnn: z.union([rcnnTrainCfg, z.array(rcnnTrainCfg)]),
+      })
+      .strict()
+      .nullable()
+      .optional(),
     test_cfg: z.object({ rpn: rpnTestCfg, rcnn: rcnnTestCfg }).strict().nullable().optional(),
     data_preprocessor: componentCfg.nullable().optional(),
     init_cfg: initCfg.nullable(),
@@ -35,14 +47,17 @@ export type TwoStageDetectorOptions = z.output<typeof twoStageDetectorSchema>;
  * `rpn_cls.l`, `rpn_reg.l`, `proposals`, `roi_feats`, `rcnn_cls_score`, `rcnn_bbox_pred`,
  * `dets`, `labels`; per-image results get `.i` for batches of several images). The samples'
  * metas give img_shape and scale_factor; without samples every image is its whole input
- * at scale 1. `dets` are in original-image pixels (mmdetection's rescale=True).
+ * at scale 1. `dets` are in original-image pixels (mmdetection's rescale=True). `loss` is
+ * the training path with the heads' train_cfg (rpn, rpn_proposal, rcnn).
  */
 export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
-  override readonly modes: readonly ForwardMode[] = ['tensor', 'predict'];
+  override readonly modes: readonly ForwardMode[] = ['tensor', 'predict', 'loss'];
   /** The proposal and detection stages do not trace into ONNX yet. */
   override readonly exportable = false;
   readonly rpnHead: RPNHead;
   readonly roiHead: StandardRoIHead;
+  /** The RPN's training proposals: train_cfg.rpn_proposal, else test_cfg.rpn (mmdetection's fallback). */
+  readonly proposalCfg: RPNTestCfg | null;
 
   protected constructor(o: TwoStageDetectorOptions, ctx: BuildContext) {
     super(o, ctx);
@@ -60,6 +75,11 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
       rpn.testCfg = o.test_cfg.rpn;
       roi.testCfg = o.test_cfg.rcnn;
     }
+    if (o.train_cfg) {
+      rpn.setTrainCfg(o.train_cfg.rpn, AssignAndSample.build(ctx, o.train_cfg.rpn, 'train_cfg.rpn'));
+      this.setRoITrainCfg(roi, o.train_cfg.rcnn, ctx);
+    }
+    this.proposalCfg = o.train_cfg?.rpn_proposal ?? o.test_cfg?.rpn ?? null;
     this.rpnHead = this.addModule('rpn_head', rpn);
     this.roiHead = this.addModule('roi_head', roi);
     this.initCfg = o.init_cfg ?? null;
@@ -119,8 +139,23 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
     });
   }
 
-  override loss(_inputs: Tensor, _samples: readonly DetDataSample[]): LossDict {
-    throw new UserError(`${this.typeName}: the 'loss' mode is not available yet (two-stage detectors run inference only for now)`);
+  /** Hands train_cfg.rcnn to the RoI head; a cascade's RoI head takes the list. */
+  protected setRoITrainCfg(roi: StandardRoIHead, cfg: RCNNTrainCfg | RCNNTrainCfg[], ctx: BuildContext): void {
+    if (Array.isArray(cfg)) throw ctx.error('train_cfg.rcnn', 'StandardRoIHead trains with one rcnn config (a list is for cascade RoI heads)');
+    roi.setTrainCfg(cfg, AssignAndSample.build(ctx, cfg, 'train_cfg.rcnn'));
+  }
+
+  /**
+   * mmdetection's TwoStageDetector.loss (call `train()` first): the RPN's losses
+   * (`loss_rpn_cls`, `loss_rpn_bbox`, one per level) against class-agnostic GT and its detached
+   * training proposals, then the RoI head's losses (`loss_cls`, `acc`, `loss_bbox`) on them.
+   */
+  override loss(inputs: Tensor, samples: readonly DetDataSample[]): LossDict {
+    if (!this.proposalCfg) throw new UserError(`${this.typeName}: the 'loss' mode needs train_cfg (rpn, rpn_proposal, rcnn) in the model config`);
+    const feats = this.extractFeat(inputs);
+    const rpn = this.rpnHead.lossAndPredict(feats, samples, this.proposalCfg);
+    const roi = this.roiHead.loss(feats, rpn.proposals, samples);
+    return new Map([...rpn.losses, ...roi.losses]);
   }
 }
 
