@@ -151,7 +151,7 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
    * training proposals, then the RoI head's losses (`loss_cls`, `acc`, `loss_bbox`) on them.
    */
   override loss(inputs: Tensor, samples: readonly DetDataSample[]): LossDict {
-    if (!this.proposalCfg) throw new UserError(`${this.typeName}: the 'loss' mode needs train_cfg (rpn, rpn_proposal, rcnn) in the model config`);
+    if (!this.proposalCfg || !this.rpnHead.trainCfg || !this.roiHead.trainCfg) throw new UserError(`${this.typeName}: the 'loss' mode needs train_cfg (rpn, rpn_proposal, rcnn) in the model config`);
     const feats = this.extractFeat(inputs);
     const rpn = this.rpnHead.lossAndPredict(feats, samples, this.proposalCfg);
     const roi = this.roiHead.loss(feats, rpn.proposals, samples);

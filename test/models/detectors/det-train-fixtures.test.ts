@@ -17,6 +17,8 @@ import type { FCOS } from '../../../src/models/detectors/fcos';
 import type { FCOSHead } from '../../../src/models/heads/dense/fcos-head';
 import { fcosImageTargets } from '../../../src/models/heads/dense/fcos-targets';
 import { hostGt } from '../../../src/models/heads/host-gt';
+import { Boxes } from '../../../src/structures/boxes';
+import { InstanceData } from '../../../src/structures/instance-data';
 import '../../../src/components';
 
 const num = (t: HostTensor) => Array.from(t.data as ArrayLike<number | bigint>, Number);
@@ -50,6 +52,7 @@ async function loadFixture(name: string) {
 
 describe('det_train fixtures (mmdetection 3.3.0): losses and gradients of one training step', function () {
   this.timeout(300000);
+  before(() => initBackend('wasm'));
   afterEach(() => initBackend('wasm'));
 
   for (const [name, backend] of RUNS) {
@@ -82,4 +85,26 @@ describe('det_train fixtures (mmdetection 3.3.0): losses and gradients of one tr
     t.images.forEach((img, i) => expect(Array.from(img.assignment)).to.deep.equal(num(io.get(`rpn.assign.${i}`)!)));
     expect(t.avgFactor).to.equal(JSON.parse(readFileSync(join(sharedFixtures(), 'det_train', 'faster_rcnn_tiny', 'stats.json'), 'utf8')).counts.rpn.reduce((a: number, c: { avg_factor: number }) => a + c.avg_factor, 0));
   });
+
+  for (const name of ['faster_rcnn_tiny', 'fcos_tiny']) {
+    it(`${name}: an image without GT boxes gives finite losses and gradients (as mmdetection)`, async () => {
+      const { cfg, io, model } = await loadFixture(name);
+      const samples = fixtureSamples(cfg, io);
+      samples[1].gt_instances = new InstanceData({ bboxes: new Boxes(new Float32Array(0)), labels: new Int32Array(0) });
+      const gradNames = (cfg.grads as string[]).map((g) => g.slice('grad.'.length));
+      const step = trainStep(model, io.get('input')!, samples, gradNames);
+      for (const [k, v] of step.losses) expect(Number.isFinite(v), `${k} = ${v}`).to.equal(true);
+      for (const [k, g] of step.grads) expect(g.every(Number.isFinite), `grad.${k} finite`).to.equal(true);
+      // only image 0 has positives: the box losses are smaller than with both images' GT
+      const both = trainStep(model, io.get('input')!, fixtureSamples(cfg, io), gradNames);
+      expect(step.losses.get('loss_bbox')).to.be.lessThan(both.losses.get('loss_bbox')! * 1.5);
+      const none = fixtureSamples(cfg, io).map((s) => {
+        s.gt_instances = new InstanceData({ bboxes: new Boxes(new Float32Array(0)), labels: new Int32Array(0) });
+        return s;
+      });
+      const empty = trainStep(model, io.get('input')!, none, gradNames);
+      for (const [k, v] of empty.losses) expect(Number.isFinite(v), `no GT at all: ${k} = ${v}`).to.equal(true);
+      expect(empty.losses.get('loss_bbox')).to.equal(0);
+    });
+  }
 });
