@@ -55,8 +55,16 @@ export class DataLoader<S extends DataSample = DataSample> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<DataBatch<S>> {
+    yield* this.batches(0);
+  }
+
+  /**
+   * The batches of the current epoch from batch `start` on; the ones before are not loaded
+   * (a resumed run skips what it already trained on without reading it).
+   */
+  async *batches(start = 0): AsyncGenerator<DataBatch<S>> {
     const order = this.sampler.indices();
-    for (let b = 0; b < this.length; b++) {
+    for (let b = start; b < this.length; b++) {
       const idx = order.slice(b * this.batchSize, (b + 1) * this.batchSize);
       const items = [];
       for (const i of idx) items.push((await this.dataset.getItem(i, Random.derive(this.sampler.seed, this.epoch, i))) as unknown as PackedSample<S>);
@@ -68,8 +76,11 @@ export class DataLoader<S extends DataSample = DataSample> {
   }
 }
 
-/** A DataLoader from an mm* `*_dataloader` config dict (`path` names it in errors). */
-export function buildDataLoader<S extends DataSample = DataSample>(cfg: unknown, opts: { path?: string; container?: Container } = {}): DataLoader<S> {
+/**
+ * A DataLoader from an mm* `*_dataloader` config dict (`path` names it in errors; `seed` is
+ * the sampler's seed when the config gives none — the runner passes its own, as mmengine).
+ */
+export function buildDataLoader<S extends DataSample = DataSample>(cfg: unknown, opts: { path?: string; container?: Container; seed?: number } = {}): DataLoader<S> {
   const path = opts.path ?? 'train_dataloader';
   const parsed = dataLoaderSchema.safeParse(cfg);
   if (!parsed.success) {
@@ -78,6 +89,6 @@ export function buildDataLoader<S extends DataSample = DataSample>(cfg: unknown,
   }
   const o = parsed.data;
   const dataset = build(DATASETS, o.dataset, { path: `${path}.dataset`, container: opts.container }) as BaseDataset;
-  const sampler = new DefaultSampler(dataset.length, o.sampler.shuffle, o.sampler.seed ?? null);
+  const sampler = new DefaultSampler(dataset.length, o.sampler.shuffle, o.sampler.seed ?? opts.seed ?? null);
   return new DataLoader<S>(dataset, sampler, o.batch_size, o.drop_last);
 }

@@ -80,3 +80,37 @@ function describeWriteError(e: unknown, dir: string): string {
   if (code === 'EISDIR') return 'is a directory';
   return String((e as Error).message ?? e);
 }
+
+/** The temporary names writeFileAtomic uses: `.<name>.<pid>.<12 hex>.tmp`. */
+const TEMPORARY = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Delete the temporaries that writers killed mid-write left in `dir` (their process is gone);
+ * a live process's are left alone. Returns the names removed.
+ */
+export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    const m = TEMPORARY.exec(n);
+    if (!m || isAlive(Number(m[2]))) continue;
+    await fsp.rm(join(dir, n), { force: true });
+    removed.push(n);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

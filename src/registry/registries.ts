@@ -18,6 +18,7 @@ export const DATASETS = new Registry<unknown>('dataset');
 export const TRANSFORMS = new Registry<unknown>('transform');
 export const METRICS = new Registry<unknown>('metric');
 export const HOOKS = new Registry<unknown>('hook');
+export const LOOPS = new Registry<unknown>('loop');
 export const OPTIMIZERS = new Registry<unknown>('optimizer');
 export const SCHEDULERS = new Registry<unknown>('scheduler');
 
@@ -35,6 +36,7 @@ export const REGISTRIES: Record<string, Registry<unknown>> = {
   transforms: TRANSFORMS,
   metrics: METRICS,
   hooks: HOOKS,
+  loops: LOOPS,
   optimizers: OPTIMIZERS,
   schedulers: SCHEDULERS,
 };

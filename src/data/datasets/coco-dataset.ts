@@ -121,7 +121,7 @@ function parseAnnotation(a: Json, info: CocoDataInfo, label: number | undefined,
   return inst;
 }
 
-function readJson(file: string): Json {
+export function readJson(file: string): Json {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -137,7 +137,7 @@ function readJson(file: string): Json {
   throw new FileError(file, 'expected a COCO object with images, annotations and categories');
 }
 
-function list(root: Json, key: string, file: string): Json[] {
+export function list(root: Json, key: string, file: string): Json[] {
   const v = root[key];
   if (!Array.isArray(v)) throw new FileError(file, `${key}: missing or not a list`);
   v.forEach((e, i) => {
@@ -146,19 +146,19 @@ function list(root: Json, key: string, file: string): Json[] {
   return v as Json[];
 }
 
-function num(o: Json, key: string, file: string, at: string): number {
+export function num(o: Json, key: string, file: string, at: string): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new FileError(file, `${at}.${key}: expected a number, got ${JSON.stringify(v) ?? 'nothing'}`);
   return v;
 }
 
-function positive(o: Json, key: string, file: string, at: string): number {
+export function positive(o: Json, key: string, file: string, at: string): number {
   const v = num(o, key, file, at);
   if (v <= 0) throw new FileError(file, `${at}.${key}: must be positive, got ${v}`);
   return v;
 }
 
-function str(o: Json, key: string, file: string, at: string): string {
+export function str(o: Json, key: string, file: string, at: string): string {
   const v = o[key];
   if (typeof v !== 'string' || !v) throw new FileError(file, `${at}.${key}: expected a non-empty string, got ${JSON.stringify(v) ?? 'nothing'}`);
   return v;

@@ -23,8 +23,9 @@ export type PadOptions = z.output<typeof padSchema>;
 /**
  * mmdet's Pad: pads the image at the bottom and right, to a square of its longer side
  * (`pad_to_square`) and/or up to a multiple of `size_divisor`, with `pad_val` (a number, or
- * `{img, masks}`); records `pad_shape`, `pad_fixed_size` and `pad_size_divisor`. Masks are padded
- * to the same size with `pad_val.masks` (default 0).
+ * `{img, masks, seg}`); records `pad_shape`, `pad_fixed_size` and `pad_size_divisor`. Masks are padded
+ * to the same size with `pad_val.masks` (default 0), the label map `gt_seg_map` with `pad_val.seg`
+ * (default 255, as mmcv).
  */
 export class Pad implements Transform {
   constructor(private readonly o: PadOptions) {}
@@ -41,6 +42,7 @@ export class Pad implements Transform {
     const maskVal = typeof v === 'number' ? 0 : (v.masks ?? 0);
     const out: Results = { ...results, img: padImage(img, h, w, imgVal), pad_shape: [h, w], pad_fixed_size: null, pad_size_divisor: d ?? null };
     if (results.gt_masks) out.gt_masks = padMasks(results.gt_masks, h, w, maskVal);
+    if (results.gt_seg_map) out.gt_seg_map = padImage(results.gt_seg_map, h, w, typeof v === 'number' ? 255 : (v.seg ?? 255)) as typeof results.gt_seg_map;
     return out;
   }
 }

@@ -48,6 +48,12 @@ export class Resize implements Transform {
       out.gt_bboxes = this.o.clip_object_border ? b.clip([newH, newW]) : b;
     }
     if (results.gt_masks) out.gt_masks = resizeMasks(results.gt_masks, newH, newW);
+    // mmcv's _resize_seg: the label map by the same rule from its own size, always nearest
+    const seg = results.gt_seg_map;
+    if (seg) {
+      const [segH, segW] = targetSize(seg.height, seg.width, this.o);
+      out.gt_seg_map = resizeImage(seg, segH, segW, 'nearest') as typeof seg;
+    }
     return out;
   }
 }
@@ -72,5 +78,5 @@ TRANSFORMS.register(
     if ((o.scale == null) === (o.scale_factor == null)) throw ctx.error('scale', 'give exactly one of scale and scale_factor');
     return new Resize(o);
   },
-  { name: 'Resize', summary: 'mmdet transform: resize image, boxes and masks (keep_ratio as mmcv); records scale_factor (w, h)' },
+  { name: 'Resize', summary: 'mmcv/mmdet transform: resize image, boxes, masks and seg map (keep_ratio as mmcv); records scale_factor (w, h)' },
 );

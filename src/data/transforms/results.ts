@@ -6,6 +6,9 @@ import type { HwcImage } from '../image-io/image';
 /** An image as the transforms pass it on: HWC, 8-bit, 16-bit, or float32 after `to_float32`. */
 export type PipelineImage = Omit<HwcImage, 'data'> & { data: Uint8Array | Uint16Array | Float32Array };
 
+/** A one-channel label map as the transforms pass it on (the image type, so the image ops apply). */
+export type SegMap = Omit<PipelineImage, 'data' | 'channels'> & { channels: 1; data: Uint8Array };
+
 /** One annotated instance as a dataset hands it to LoadAnnotations (mmdet's `instances` entries). */
 export interface RawInstance {
   /** x1 y1 x2 y2 in pixels of the original image. */
@@ -40,6 +43,10 @@ export interface Results {
   /** 1 = ignore (crowd). */
   gt_ignore_flags?: Uint8Array;
   gt_masks?: BitmapMasks;
+  /** mmseg's semantic label map: one channel of class indices (uint8), at the image's size. */
+  gt_seg_map?: SegMap;
+  /** mmpretrain: the image's class index (or indices). */
+  gt_label?: number | readonly number[];
   /**
    * The seeded generator random transforms draw from; the loader derives one per sample from its
    * seed, so a seed fixes the whole data stream.

@@ -7,7 +7,8 @@ import { METRICS } from '../../registry/registries';
 import type { BuildContext } from '../../registry/build-context';
 import { CocoEval, CocoGroundTruth, formatFixed3, loadCocoResults, type CocoResult } from '../coco';
 import { linspace, npMean } from '../coco/numeric';
-import { rleToCoco, type CocoRle, type Rle } from '../../structures/mask';
+import { encodeMask, rleToCoco, type CocoRle, type Rle } from '../../structures/mask';
+import { BitmapMasks } from '../../structures/masks';
 import { BaseMetric, baseMetricOptions } from './base-metric';
 import type { DetMetricSample } from './det-metric-sample';
 import { pyRound3 } from './python-round';
@@ -91,7 +92,8 @@ export class CocoMetric extends BaseMetric<DetMetricSample, DetResult> {
   process(_dataBatch: unknown, dataSamples: readonly DetMetricSample[]): void {
     for (const s of dataSamples) {
       const p = s.pred_instances;
-      this.results.push({ img_id: s.img_id, bboxes: p.bboxes, scores: p.scores, labels: p.labels, masks: p.masks, mask_scores: p.mask_scores });
+      const masks = p.masks instanceof BitmapMasks ? encodeBitmaps(p.masks) : p.masks;
+      this.results.push({ img_id: s.img_id, bboxes: p.bboxes, scores: p.scores, labels: p.labels, masks, mask_scores: p.mask_scores });
     }
   }
 
@@ -171,6 +173,11 @@ export class CocoMetric extends BaseMetric<DetMetricSample, DetResult> {
     }
     return out;
   }
+}
+
+/** mmdetection's encode_mask_results: each bitmap as an RLE (cocoapi's column-major runs). */
+function encodeBitmaps(m: BitmapMasks): Rle[] {
+  return Array.from({ length: m.length }, (_, i) => encodeMask(m.mask(i), m.height, m.width));
 }
 
 METRICS.register(cocoMetricOptions, (o: CocoMetricOptions, ctx: BuildContext) => new CocoMetric(o, ctx), {

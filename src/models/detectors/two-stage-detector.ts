@@ -17,6 +17,7 @@ import type { RPNTestCfg } from '../heads/dense/rpn-head';
 import { anchorTrainCfg } from '../heads/dense/anchor-train-cfg';
 import { rcnnTrainCfg, type RCNNTrainCfg } from '../heads/roi/rcnn-train-cfg';
 import { AssignAndSample } from '../heads/assign-and-sample';
+import { isRoIHead, type RoIDetections, type RoIHead } from '../heads/roi/roi-head';
 
 export const twoStageDetectorSchema = z
   .object({
@@ -45,17 +46,19 @@ export type TwoStageDetectorOptions = z.output<typeof twoStageDetectorSchema>;
  * mmdetection's TwoStageDetector test path: backbone → neck → RPNHead proposals → RoI head
  * detections. `tensor` mode names every stage as the detector fixtures do (`neck.l`,
  * `rpn_cls.l`, `rpn_reg.l`, `proposals`, `roi_feats`, `rcnn_cls_score`, `rcnn_bbox_pred`,
- * `dets`, `labels`; per-image results get `.i` for batches of several images). The samples'
+ * `dets`, `labels`; the RoI head adds its own: cascade stages `rois.s`, ..., masks `masks`;
+ * per-image results get `.i` for batches of several images). The samples'
  * metas give img_shape and scale_factor; without samples every image is its whole input
  * at scale 1. `dets` are in original-image pixels (mmdetection's rescale=True). `loss` is
  * the training path with the heads' train_cfg (rpn, rpn_proposal, rcnn).
  */
 export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
-  override readonly modes: readonly ForwardMode[] = ['tensor', 'predict', 'loss'];
+  /** 'loss' where the RoI head has its loss side (StandardRoIHead's box branch; not yet cascade or mask heads). */
+  override readonly modes: readonly ForwardMode[];
   /** The proposal and detection stages do not trace into ONNX yet. */
   override readonly exportable = false;
   readonly rpnHead: RPNHead;
-  readonly roiHead: StandardRoIHead;
+  readonly roiHead: RoIHead;
   /** The RPN's training proposals: train_cfg.rpn_proposal, else test_cfg.rpn (mmdetection's fallback). */
   readonly proposalCfg: RPNTestCfg | null;
 
@@ -64,7 +67,7 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
     const rpn = ctx.build(HEADS, o.rpn_head, 'rpn_head');
     if (!(rpn instanceof RPNHead)) throw ctx.error('rpn_head.type', 'a two-stage detector needs an RPNHead');
     const roi = ctx.build(HEADS, o.roi_head, 'roi_head');
-    if (!(roi instanceof StandardRoIHead)) throw ctx.error('roi_head.type', 'a two-stage detector needs a StandardRoIHead');
+    if (!isRoIHead(roi)) throw ctx.error('roi_head.type', 'a two-stage detector needs a RoI head (StandardRoIHead, CascadeRoIHead)');
     const levels = this.outputShape();
     const rpnIn = (o.rpn_head as { in_channels?: number }).in_channels;
     if (rpnIn !== undefined && levels.some((s) => s.channels !== rpnIn)) {
@@ -80,6 +83,7 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
       this.setRoITrainCfg(roi, o.train_cfg.rcnn, ctx);
     }
     this.proposalCfg = o.train_cfg?.rpn_proposal ?? o.test_cfg?.rpn ?? null;
+    this.modes = trainsBoxes(roi) ? ['tensor', 'predict', 'loss'] : ['tensor', 'predict'];
     this.rpnHead = this.addModule('rpn_head', rpn);
     this.roiHead = this.addModule('roi_head', roi);
     this.initCfg = o.init_cfg ?? null;
@@ -97,12 +101,12 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
     const res = this.roiHead.predict(feats, proposals, metas, true);
     const suffix = (i: number) => (metas.length > 1 ? `.${i}` : '');
     proposals.forEach((p, i) => named.set(`proposals${suffix(i)}`, p));
-    named.set('roi_feats', res.roiFeats);
-    named.set('rcnn_cls_score', res.out.clsScore);
-    named.set('rcnn_bbox_pred', res.out.bboxPred);
+    for (const [k, v] of res.named) named.set(k, v);
     res.detections.forEach((d, i) => {
       named.set(`dets${suffix(i)}`, F.concat([d.bboxes, F.reshape(d.scores, [-1, 1])], 1));
       named.set(`labels${suffix(i)}`, d.labels);
+      for (const [k, v] of d.maskOutputs ?? []) named.set(`${k}${suffix(i)}`, v);
+      if (d.masks) named.set(`masks${suffix(i)}`, F.constant({ dtype: 'bool', shape: [d.masks.length, d.masks.height, d.masks.width], data: d.masks.data }));
     });
     return named;
   }
@@ -116,31 +120,25 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
       ...levels.map((l) => `rpn_cls.${l}`),
       ...levels.map((l) => `rpn_reg.${l}`),
       ...perImage(['proposals']),
-      'roi_feats',
-      'rcnn_cls_score',
-      'rcnn_bbox_pred',
-      ...perImage(['dets', 'labels']),
+      ...this.roiHead.outputNames().rois,
+      ...perImage(['dets', 'labels', ...this.roiHead.outputNames().perImage]),
     ];
   }
 
-  /** `pred_instances` of every sample: boxes in original-image pixels, scores, labels. */
+  /** `pred_instances` of every sample: boxes in original-image pixels, scores, labels (and bitmap masks with a mask head). */
   override predict(inputs: Tensor, samples: readonly DetDataSample[]): DetDataSample[] {
     const feats = this.extractFeat(inputs);
     const proposals = this.rpnHead.predict(feats, samples);
     const { detections } = this.roiHead.predict(feats, proposals, samples, true);
     return samples.map((s, i) => {
-      const d = detections[i];
-      s.pred_instances = new InstanceData({
-        bboxes: new Boxes(F.toHost(d.bboxes).data as Float32Array),
-        scores: F.toHost(d.scores).data as Float32Array,
-        labels: Int32Array.from(F.toHost(d.labels).data as ArrayLike<number>),
-      });
+      s.pred_instances = predInstances(detections[i]);
       return s;
     });
   }
 
-  /** Hands train_cfg.rcnn to the RoI head; a cascade's RoI head takes the list. */
-  protected setRoITrainCfg(roi: StandardRoIHead, cfg: RCNNTrainCfg | RCNNTrainCfg[], ctx: BuildContext): void {
+  /** Hands train_cfg.rcnn to a RoI head that trains (a box-only StandardRoIHead); a cascade's would take the list. */
+  protected setRoITrainCfg(roi: RoIHead, cfg: RCNNTrainCfg | RCNNTrainCfg[], ctx: BuildContext): void {
+    if (!trainsBoxes(roi)) return;
     if (Array.isArray(cfg)) throw ctx.error('train_cfg.rcnn', 'StandardRoIHead trains with one rcnn config (a list is for cascade RoI heads)');
     roi.setTrainCfg(cfg, AssignAndSample.build(ctx, cfg, 'train_cfg.rcnn'));
   }
@@ -151,12 +149,29 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
    * training proposals, then the RoI head's losses (`loss_cls`, `acc`, `loss_bbox`) on them.
    */
   override loss(inputs: Tensor, samples: readonly DetDataSample[]): LossDict {
-    if (!this.proposalCfg || !this.rpnHead.trainCfg || !this.roiHead.trainCfg) throw new UserError(`${this.typeName}: the 'loss' mode needs train_cfg (rpn, rpn_proposal, rcnn) in the model config`);
+    const roiHead = this.roiHead;
+    if (!trainsBoxes(roiHead)) throw new UserError(`${this.typeName}: the 'loss' mode of ${roiHead.typeName}${roiHead.withMask ? ' with a mask head' : ''} is not available yet (only StandardRoIHead's box branch trains)`);
+    if (!this.proposalCfg || !this.rpnHead.trainCfg || !roiHead.trainCfg) throw new UserError(`${this.typeName}: the 'loss' mode needs train_cfg (rpn, rpn_proposal, rcnn) in the model config`);
     const feats = this.extractFeat(inputs);
     const rpn = this.rpnHead.lossAndPredict(feats, samples, this.proposalCfg);
-    const roi = this.roiHead.loss(feats, rpn.proposals, samples);
+    const roi = roiHead.loss(feats, rpn.proposals, samples);
     return new Map([...rpn.losses, ...roi.losses]);
   }
+}
+
+/** One image's detections on the host, under mmdetection's field names. */
+function predInstances(d: RoIDetections): InstanceData {
+  return new InstanceData({
+    bboxes: new Boxes(F.toHost(d.bboxes).data as Float32Array),
+    scores: F.toHost(d.scores).data as Float32Array,
+    labels: Int32Array.from(F.toHost(d.labels).data as ArrayLike<number>),
+    ...(d.masks ? { masks: d.masks } : {}),
+  });
+}
+
+/** Whether the RoI head has its loss side: a StandardRoIHead without a mask branch. */
+function trainsBoxes(roi: RoIHead): roi is StandardRoIHead {
+  return roi instanceof StandardRoIHead && !roi.withMask;
 }
 
 /** Samples for a batch without metas: each image is the whole input, unscaled. */

@@ -8,6 +8,8 @@ import { evaluateCoco, formatFixed3 } from '../../../src/evaluation/coco';
 import { oksNms } from '../../../src/evaluation/metrics/oks-nms';
 import { METRICS } from '../../../src/registry/registries';
 import { build } from '../../../src/registry/container';
+import { decodeRle, rleFromCoco, type CocoRle } from '../../../src/structures/mask';
+import { BitmapMasks } from '../../../src/structures/masks';
 import { sharedFixtures } from '../../fixture-root';
 
 const dir = () => join(sharedFixtures(), 'coco_eval');
@@ -57,6 +59,20 @@ describe("CocoMetric (mmdetection's)", () => {
     expect(r['coco/segm_person_precision']).to.equal(round3(expected.segm.per_category_ap['1']));
     expect(r['coco/segm_toothbrush_precision']).to.be.NaN; // no GT
     expect(m.results).to.have.length(0);
+  });
+
+  it('takes the bitmap masks a mask head predicts (encoded as RLE) with the same segm numbers', async () => {
+    const m = build(METRICS, { ...cfg, metric: 'segm', classwise: false }, { path: 'val_evaluator' }) as CocoMetric;
+    const samples = detSamples(true).map((s) => {
+      const rles = (s.pred_instances.masks as CocoRle[]).map(rleFromCoco);
+      const [h, w] = [rles[0].h, rles[0].w];
+      const data = new Uint8Array(rles.length * h * w);
+      rles.forEach((r, i) => data.set(decodeRle(r), i * h * w));
+      return { ...s, pred_instances: { ...s.pred_instances, masks: new BitmapMasks(data, rles.length, h, w) } };
+    });
+    m.process({}, samples);
+    const r = await m.evaluate(samples.length);
+    ['mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l'].forEach((n, i) => expect(r[`coco/segm_${n}`], `segm_${n}`).to.equal(round3(expected.segm.stats[i])));
   });
 
   it('rejects options it cannot honour, naming the config path', () => {

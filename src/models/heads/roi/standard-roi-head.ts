@@ -9,9 +9,12 @@ import { HEADS } from '../../../registry/registries';
 import type { DetDataSample } from '../../../structures/det-data-sample';
 import { componentCfg } from './component-cfg';
 import { ConvFCBBoxHead, type BBoxHeadOutputs } from './convfc-bbox-head';
+import type { FCNMaskHead } from './fcn-mask-head';
+import { buildMaskHead, buildRoIExtractor, emptyRows, splitRows } from './mask-branch';
 import { imageShapeOf, scaleFactorOf } from './image-metas';
 import type { Detections } from './multiclass-nms';
 import { rcnnTestCfg, type RCNNTestCfg } from './rcnn-test-cfg';
+import type { RoIDetections, RoIHead, RoIHeadOutputNames, RoIHeadResult } from './roi-head';
 import { SingleRoIExtractor } from './single-roi-extractor';
 import { hostTensor } from '../../../core/host-tensor';
 import type { LossDict } from '../../../structures/named-tensors';
@@ -25,9 +28,10 @@ export const standardRoIHeadOptions = z
   .object({
     bbox_roi_extractor: componentCfg,
     bbox_head: componentCfg,
-    /** Mask and shared heads are not built by this head yet. */
-    mask_roi_extractor: z.null().optional(),
-    mask_head: z.null().optional(),
+    /** Without one, the mask head pools from bbox_roi_extractor (mmdetection's share_roi_extractor). */
+    mask_roi_extractor: componentCfg.nullable().optional(),
+    mask_head: componentCfg.nullable().optional(),
+    /** Shared heads are not built by this head yet. */
     shared_head: z.null().optional(),
     train_cfg: z.record(z.unknown()).nullable().optional(),
     test_cfg: rcnnTestCfg.nullable().optional(),
@@ -37,13 +41,11 @@ export const standardRoIHeadOptions = z
 export type StandardRoIHeadOptions = z.input<typeof standardRoIHeadOptions>;
 
 /** What the RoI head computed for a batch, for tensor mode and for predict. */
-export interface RoIHeadResult {
+export interface StandardRoIHeadResult extends RoIHeadResult {
   /** [R, 5] rows (image index, x1, y1, x2, y2) of every image's proposals, in image order. */
   rois: Tensor;
   roiFeats: Tensor;
   out: BBoxHeadOutputs;
-  /** Per image. */
-  detections: Detections[];
 }
 
 /**
@@ -51,9 +53,11 @@ export interface RoIHeadResult {
  * (bbox2roi), the extractor pools their features from the first levels, the box head scores
  * and refines them, and each image's share is post-processed on its own.
  */
-export class StandardRoIHead extends Module {
+export class StandardRoIHead extends Module implements RoIHead {
   readonly bboxRoiExtractor: SingleRoIExtractor;
   readonly bboxHead: ConvFCBBoxHead;
+  readonly maskRoiExtractor: SingleRoIExtractor | null = null;
+  readonly maskHead: FCNMaskHead | null = null;
   testCfg: RCNNTestCfg | null;
   trainCfg: RCNNTrainCfg | null = null;
   bboxAssignAndSample: AssignAndSample | null = null;
@@ -70,12 +74,30 @@ export class StandardRoIHead extends Module {
     }
     this.bboxRoiExtractor = this.addModule('bbox_roi_extractor', ex);
     this.bboxHead = this.addModule('bbox_head', head);
+    if (o.mask_head) {
+      this.maskHead = this.addModule('mask_head', buildMaskHead(o.mask_head, ctx, 'mask_head'));
+      this.maskRoiExtractor = o.mask_roi_extractor
+        ? this.addModule('mask_roi_extractor', buildRoIExtractor(o.mask_roi_extractor, ctx, 'mask_roi_extractor'))
+        : ex;
+    }
     this.testCfg = o.test_cfg ?? null;
     this.initCfg = o.init_cfg ?? null;
   }
 
-  /** Detections per image from per-image proposals [P_i, 5]; boxes in original pixels when `rescale`. */
-  predict(feats: readonly Tensor[], proposals: readonly Tensor[], samples: readonly DetDataSample[], rescale: boolean): RoIHeadResult {
+  get withMask(): boolean {
+    return this.maskHead !== null;
+  }
+
+  outputNames(): RoIHeadOutputNames {
+    return { rois: ['roi_feats', 'rcnn_cls_score', 'rcnn_bbox_pred'], perImage: this.withMask ? ['mask_pred_label', 'masks'] : [] };
+  }
+
+  /**
+   * Detections per image from per-image proposals [P_i, 5]; boxes (and masks) in original
+   * pixels when `rescale`. With a mask head the box branch stays in the resized frame, as in
+   * mmdetection, and the mask branch rescales the boxes (dividing by scale_factor).
+   */
+  predict(feats: readonly Tensor[], proposals: readonly Tensor[], samples: readonly DetDataSample[], rescale: boolean): StandardRoIHeadResult {
     const cfg = this.testCfg;
     if (!cfg) throw new UserError('StandardRoIHead: predicting needs test_cfg.rcnn (score_thr, nms, max_per_img)');
     const rois = bbox2roi(proposals);
@@ -85,11 +107,23 @@ export class StandardRoIHead extends Module {
     const detections = proposals.map((p, i) => {
       const n = p.shape[0];
       const part = (t: Tensor) => F.narrow(t, 0, start, n);
-      const d = this.bboxHead.predictImage(part(rois), { clsScore: part(out.clsScore), bboxPred: part(out.bboxPred) }, imageShapeOf(samples[i], i), scaleFactorOf(samples[i]), rescale, cfg);
+      const d = this.bboxHead.predictImage(part(rois), { clsScore: part(out.clsScore), bboxPred: part(out.bboxPred) }, imageShapeOf(samples[i], i), scaleFactorOf(samples[i]), rescale && !this.withMask, cfg);
       start += n;
       return d;
     });
-    return { rois, roiFeats, out, detections };
+    const named = new Map([['roi_feats', roiFeats], ['rcnn_cls_score', out.clsScore], ['rcnn_bbox_pred', out.bboxPred]]);
+    return { rois, roiFeats, out, named, detections: this.predictMask(feats, detections, samples, rescale, cfg) };
+  }
+
+  /** mmdetection's predict_mask: the detections are the mask RoIs; per image, the own-class mask pasted. */
+  private predictMask(feats: readonly Tensor[], detections: Detections[], samples: readonly DetDataSample[], rescale: boolean, cfg: RCNNTestCfg): RoIDetections[] {
+    const [ex, head] = [this.maskRoiExtractor, this.maskHead];
+    if (!ex || !head) return detections;
+    const counts = detections.map((d) => d.bboxes.shape[0]);
+    const logits = counts.some((n) => n > 0) ? head.forward(ex.forward(feats.slice(0, ex.numInputs), bbox2roi(detections.map((d) => d.bboxes)))) : null;
+    const own = splitRows(logits, counts).map((m, i) => (m ? head.selectLabel(m, detections[i].labels) : emptyRows(head.outputSize(ex.outputSize))));
+    const probs = own.map((m) => (m.shape[0] > 0 ? F.sigmoid(m) : m));
+    return head.predictByFeat(probs, detections, samples, rescale, cfg, (i) => [['mask_pred_label', own[i]]]);
   }
 
   // --- loss path ------------------------------------------------------------------------------

@@ -1,0 +1,226 @@
+import { z } from 'zod';
+import { Module } from '../../../core/module';
+import { UserError } from '../../../core/errors';
+import * as F from '../../../core/ops';
+import type { Tensor } from '../../../core/tensor';
+import { ModuleList } from '../../../nn/containers';
+import { initCfg } from '../../../nn/option-schemas';
+import type { BuildContext } from '../../../registry/build-context';
+import { HEADS } from '../../../registry/registries';
+import type { DetDataSample } from '../../../structures/det-data-sample';
+import type { NamedTensors } from '../../../structures/named-tensors';
+import { componentCfg } from './component-cfg';
+import { ConvFCBBoxHead, type BBoxHeadOutputs } from './convfc-bbox-head';
+import type { FCNMaskHead } from './fcn-mask-head';
+import { imageShapeOf, scaleFactorOf } from './image-metas';
+import { buildMaskHead, buildRoIExtractor, emptyRows, splitRows } from './mask-branch';
+import type { Detections } from './multiclass-nms';
+import { indexTensor } from './nms-cfg';
+import { rcnnTestCfg, type RCNNTestCfg } from './rcnn-test-cfg';
+import type { RoIDetections, RoIHead, RoIHeadOutputNames, RoIHeadResult } from './roi-head';
+import type { SingleRoIExtractor } from './single-roi-extractor';
+import { bbox2roi } from './standard-roi-head';
+
+/** One component config for every stage, or a list of one per stage (mmdetection's MultiConfig). */
+const perStage = z.union([componentCfg, z.array(componentCfg).min(1)]);
+
+export const cascadeRoIHeadOptions = z
+  .object({
+    num_stages: z.number().int().positive(),
+    /** Weights of each stage's losses (the training side reads them). */
+    stage_loss_weights: z.array(z.number()),
+    bbox_roi_extractor: perStage,
+    bbox_head: perStage,
+    mask_roi_extractor: perStage.nullable().optional(),
+    mask_head: perStage.nullable().optional(),
+    /** mmdetection: 'Shared head is not supported in Cascade RCNN anymore'. */
+    shared_head: z.null().optional(),
+    /** One rcnn train cfg per stage (the training side reads it). */
+    train_cfg: z.union([z.array(z.record(z.unknown())), z.record(z.unknown())]).nullable().optional(),
+    test_cfg: rcnnTestCfg.nullable().optional(),
+    init_cfg: initCfg.nullable(),
+  })
+  .strict();
+export type CascadeRoIHeadOptions = z.input<typeof cascadeRoIHeadOptions>;
+type Parsed = z.output<typeof cascadeRoIHeadOptions>;
+
+/** mmengine's ModuleList: unlike torch's, initWeights() reaches its children (the stages' box heads). */
+class StageList<M extends Module> extends ModuleList<M> {
+  override get hasInitWeights(): boolean {
+    return true;
+  }
+}
+
+/**
+ * mmdetection's CascadeRoIHead (Cai & Vasconcelos 2018), test side. Stage s pools the current
+ * RoIs with its own extractor and scores them with its own box head; between stages the RoIs
+ * are refined (regress_by_class: the stage's deltas of the argmax foreground class, or its
+ * class-agnostic deltas, decoded with that head's coder and clipped to img_shape). The final
+ * scores are the softmax of the mean of the stages' logits, the boxes the last stage's
+ * deltas decoded against the last stage's RoIs. With mask heads every stage's mask head runs
+ * on the detections and the masks are the mean of their sigmoids (merge_aug_masks), pasted
+ * by the last mask head.
+ */
+export class CascadeRoIHead extends Module implements RoIHead {
+  readonly numStages: number;
+  readonly stageLossWeights: readonly number[];
+  readonly bboxRoiExtractor: ModuleList<SingleRoIExtractor>;
+  readonly bboxHead: ModuleList<ConvFCBBoxHead>;
+  readonly maskHead: ModuleList<FCNMaskHead> | null = null;
+  /** Per stage; the bbox extractors when none is configured (share_roi_extractor). */
+  readonly maskRoiExtractor: ModuleList<SingleRoIExtractor> | null = null;
+  testCfg: RCNNTestCfg | null;
+
+  constructor(o: Parsed, ctx: BuildContext) {
+    super();
+    this.numStages = o.num_stages;
+    if (o.stage_loss_weights.length !== o.num_stages) {
+      throw ctx.error('stage_loss_weights', `${o.stage_loss_weights.length} weights for ${o.num_stages} stages`);
+    }
+    this.stageLossWeights = o.stage_loss_weights;
+    const extractors = this.stages(o.bbox_roi_extractor, 'bbox_roi_extractor', ctx).map(([c, key]) => buildRoIExtractor(c, ctx, key));
+    const heads = this.stages(o.bbox_head, 'bbox_head', ctx).map(([c, key], s) => {
+      const head = ctx.build(HEADS, c, key);
+      if (!(head instanceof ConvFCBBoxHead)) throw ctx.error(`${key}.type`, 'CascadeRoIHead needs ConvFCBBoxHeads (e.g. Shared2FCBBoxHead)');
+      const inChannels = (c as { in_channels?: number }).in_channels ?? 256;
+      if (inChannels !== extractors[s].outChannels) {
+        throw ctx.error(`${key}.in_channels`, `${inChannels} does not match bbox_roi_extractor.out_channels ${extractors[s].outChannels}`);
+      }
+      return head;
+    });
+    this.bboxRoiExtractor = this.addModule('bbox_roi_extractor', new StageList(extractors));
+    this.bboxHead = this.addModule('bbox_head', new StageList(heads));
+    if (o.mask_head) {
+      // torch's nn.ModuleList in mmdetection: the mask heads keep their construction-time init
+      const masks = this.stages(o.mask_head, 'mask_head', ctx).map(([c, key]) => buildMaskHead(c, ctx, key));
+      this.maskHead = this.addModule('mask_head', new ModuleList(masks));
+      this.maskRoiExtractor = o.mask_roi_extractor
+        ? this.addModule(
+            'mask_roi_extractor',
+            new StageList(this.stages(o.mask_roi_extractor, 'mask_roi_extractor', ctx).map(([c, key]) => buildRoIExtractor(c, ctx, key))),
+          )
+        : this.bboxRoiExtractor;
+    }
+    this.testCfg = o.test_cfg ?? null;
+    this.initCfg = o.init_cfg ?? null;
+  }
+
+  /** One config per stage with its config path: a single config repeats, a list must have num_stages entries. */
+  private stages(cfg: z.output<typeof perStage>, key: string, ctx: BuildContext): [Record<string, unknown>, string][] {
+    if (!Array.isArray(cfg)) return Array.from({ length: this.numStages }, () => [cfg, key]);
+    if (cfg.length !== this.numStages) throw ctx.error(key, `${cfg.length} configs for ${this.numStages} stages`);
+    return cfg.map((c, s) => [c, `${key}.${s}`]);
+  }
+
+  get withMask(): boolean {
+    return this.maskHead !== null;
+  }
+
+  outputNames(): RoIHeadOutputNames {
+    const stages = Array.from({ length: this.numStages }, (_, s) => [`rois.${s}`, `rcnn_cls_score.${s}`, `rcnn_bbox_pred.${s}`]).flat();
+    return { rois: ['roi_feats', ...stages, 'rcnn_cls_score_mean'], perImage: this.withMask ? ['mask_prob_label', 'masks'] : [] };
+  }
+
+  predict(feats: readonly Tensor[], proposals: readonly Tensor[], samples: readonly DetDataSample[], rescale: boolean): RoIHeadResult {
+    const cfg = this.testCfg;
+    if (!cfg) throw new UserError('CascadeRoIHead: predicting needs test_cfg.rcnn (score_thr, nms, max_per_img)');
+    const counts = proposals.map((p) => p.shape[0]);
+    const named: NamedTensors = new Map();
+    const { rois, out } = this.refineRoIs(feats, bbox2roi(proposals), counts, samples, named);
+    const last = this.bboxHead.at(this.numStages - 1);
+    const withMask = this.withMask;
+    const detections = counts.map((_, i) => {
+      const [r, c, b] = [rois, out.clsScore, out.bboxPred].map((t) => rowsOf(t, counts, i));
+      return last.predictImage(r, { clsScore: c, bboxPred: b }, imageShapeOf(samples[i], i), scaleFactorOf(samples[i]), rescale && !withMask, cfg);
+    });
+    return { named, detections: this.predictMask(feats, detections, samples, rescale, cfg) };
+  }
+
+  /**
+   * mmdetection's _refine_roi: every stage on the current RoIs, refined between stages; the
+   * last stage's RoIs and deltas with the mean of all stages' logits.
+   */
+  private refineRoIs(feats: readonly Tensor[], rois: Tensor, counts: readonly number[], samples: readonly DetDataSample[], named: NamedTensors): { rois: Tensor; out: BBoxHeadOutputs } {
+    const logits: Tensor[] = [];
+    let out: BBoxHeadOutputs | null = null;
+    for (let s = 0; s < this.numStages; s++) {
+      const ex = this.bboxRoiExtractor.at(s);
+      const roiFeats = ex.forward(feats.slice(0, ex.numInputs), rois);
+      out = this.bboxHead.at(s).forward(roiFeats);
+      if (s === 0) named.set('roi_feats', roiFeats);
+      named.set(`rois.${s}`, rois);
+      named.set(`rcnn_cls_score.${s}`, out.clsScore);
+      named.set(`rcnn_bbox_pred.${s}`, out.bboxPred);
+      logits.push(out.clsScore);
+      if (s < this.numStages - 1) rois = this.refine(s, rois, out, counts, samples);
+    }
+    // Python's sum(): ((l0 + l1) + l2) / 3.0
+    const mean = F.div(logits.reduce((a, b) => F.add(a, b)), logits.length);
+    named.set('rcnn_cls_score_mean', mean);
+    return { rois, out: { clsScore: mean, bboxPred: out!.bboxPred } };
+  }
+
+  /** Stage s's RoIs regressed per image (regress_by_class with the argmax foreground class), image index kept. */
+  private refine(s: number, rois: Tensor, out: BBoxHeadOutputs, counts: readonly number[], samples: readonly DetDataSample[]): Tensor {
+    const head = this.bboxHead.at(s);
+    const parts = counts.flatMap((n, i) => {
+      if (n === 0) return [];
+      const r = rowsOf(rois, counts, i);
+      const cls = rowsOf(out.clsScore, counts, i);
+      const label = F.argmax(F.narrow(cls, 1, 0, head.numClasses), 1);
+      const deltas = regressDeltas(head, rowsOf(out.bboxPred, counts, i), label);
+      const boxes = head.bboxCoder.decode(F.narrow(r, 1, 1, 4), deltas, imageShapeOf(samples[i], i));
+      return [F.concat([F.narrow(r, 1, 0, 1), boxes], 1)];
+    });
+    return parts.length === 0 ? rois : F.concat(parts, 0);
+  }
+
+  /** mmdetection's CascadeRoIHead.predict_mask: every stage's mask head on the detections, the mean of their sigmoids. */
+  private predictMask(feats: readonly Tensor[], detections: Detections[], samples: readonly DetDataSample[], rescale: boolean, cfg: RCNNTestCfg): RoIDetections[] {
+    const [heads, extractors] = [this.maskHead, this.maskRoiExtractor];
+    if (!heads || !extractors) return detections;
+    const counts = detections.map((d) => d.bboxes.shape[0]);
+    const last = heads.at(this.numStages - 1);
+    const size = last.outputSize(extractors.at(this.numStages - 1).outputSize);
+    if (counts.every((n) => n === 0)) {
+      const empty = counts.map(() => emptyRows(size));
+      return last.predictByFeat(empty, detections, samples, rescale, cfg, (i) => [['mask_prob_label', empty[i]]]);
+    }
+    const maskRois = bbox2roi(detections.map((d) => d.bboxes));
+    const labels = F.concat(detections.map((d) => d.labels), 0);
+    let sum: Tensor | null = null;
+    for (let s = 0; s < this.numStages; s++) {
+      const ex = extractors.at(s);
+      const prob = F.sigmoid(heads.at(s).selectLabel(heads.at(s).forward(ex.forward(feats.slice(0, ex.numInputs), maskRois)), labels));
+      sum = sum ? F.add(sum, prob) : prob;
+    }
+    const mean = F.div(sum!, this.numStages);
+    const probs = splitRows(mean, counts).map((m) => m ?? emptyRows(size));
+    return last.predictByFeat(probs, detections, samples, rescale, cfg, (i) => [['mask_prob_label', probs[i]]]);
+  }
+}
+
+/** Image i's rows of a tensor holding every image's RoIs in order. */
+function rowsOf(t: Tensor, counts: readonly number[], i: number): Tensor {
+  const start = counts.slice(0, i).reduce((a, b) => a + b, 0);
+  return F.narrow(t, 0, start, counts[i]);
+}
+
+/** regress_by_class's deltas: the head's 4 class-agnostic columns, or the 4 of each RoI's label. */
+function regressDeltas(head: ConvFCBBoxHead, bboxPred: Tensor, label: Tensor): Tensor {
+  if (head.regClassAgnostic) return bboxPred;
+  const [R, D] = bboxPred.shape;
+  const lab = F.toHost(label).data as ArrayLike<number>;
+  return F.gather(F.reshape(bboxPred, [R * (D / 4), 4]), indexTensor(Array.from({ length: R }, (_, r) => r * (D / 4) + Number(lab[r]))));
+}
+
+HEADS.register(cascadeRoIHeadOptions, (o: Parsed, ctx: BuildContext) => new CascadeRoIHead(o, ctx), {
+  name: 'CascadeRoIHead',
+  summary: 'Cascade R-CNN RoI head (mmdetection): box heads in stages that refine the RoIs, optional per-stage mask heads',
+});
+
+declare module '../../../config/config-types' {
+  interface HeadOptionsMap {
+    CascadeRoIHead: import('zod').input<typeof cascadeRoIHeadOptions>;
+  }
+}

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import { Module } from '../../../core/module';
+import { UserError } from '../../../core/errors';
+import * as F from '../../../core/ops';
+import type { Tensor } from '../../../core/tensor';
+import { ConvModule } from '../../../nn/conv-module';
+import { Conv2d } from '../../../nn/conv2d';
+import { ConvTranspose2d } from '../../../nn/conv-transpose2d';
+import { ModuleList } from '../../../nn/containers';
+import { constantInit, kaimingNormal } from '../../../nn/init/initializers';
+import type { NormConfig } from '../../../nn/norm';
+import { convCfg, initCfg, normCfg } from '../../../nn/option-schemas';
+import type { BuildContext } from '../../../registry/build-context';
+import { HEADS, LOSSES } from '../../../registry/registries';
+import type { DetDataSample } from '../../../structures/det-data-sample';
+import { BitmapMasks } from '../../../structures/masks';
+import { componentCfg } from './component-cfg';
+import { oriShapeOf, scaleFactorOf } from './image-metas';
+import type { Detections } from './multiclass-nms';
+import { indexTensor } from './nms-cfg';
+import { pasteMasks } from './paste-masks';
+import type { RCNNTestCfg } from './rcnn-test-cfg';
+import type { RoIDetections } from './roi-head';
+
+export const fcnMaskHeadOptions = z
+  .object({
+    num_convs: z.number().int().min(0).default(4),
+    /** Kept for configs; mmdetection does not read it either. */
+    roi_feat_size: z.union([z.number().int().positive(), z.tuple([z.number().int().positive(), z.number().int().positive()])]).default(14),
+    in_channels: z.number().int().positive().default(256),
+    conv_kernel_size: z.number().int().positive().default(3),
+    conv_out_channels: z.number().int().positive().default(256),
+    num_classes: z.number().int().positive().default(80),
+    class_agnostic: z.boolean().default(false),
+    /** 'carafe' (an mmcv op) is not built. */
+    upsample_cfg: z
+      .object({
+        type: z.enum(['deconv', 'nearest', 'bilinear']).nullable(),
+        scale_factor: z.number().int().positive().default(2),
+      })
+      .strict()
+      .default({ type: 'deconv', scale_factor: 2 }),
+    conv_cfg: convCfg,
+    norm_cfg: normCfg.nullable().optional(),
+    predictor_cfg: z.object({ type: z.enum(['Conv', 'Conv2d']) }).strict().default({ type: 'Conv' }),
+    loss_mask: componentCfg.default({ type: 'CrossEntropyLoss', use_mask: true, loss_weight: 1.0 }),
+    init_cfg: initCfg.nullable(),
+  })
+  .strict();
+export type FCNMaskHeadOptions = z.input<typeof fcnMaskHeadOptions>;
+type Parsed = z.output<typeof fcnMaskHeadOptions>;
+
+/** One image's masks: the boxes they were pasted into (original pixels when rescaled) and the bitmaps. */
+export interface PastedMasks {
+  bboxes: Tensor;
+  masks: BitmapMasks;
+}
+
+/**
+ * mmdetection's FCNMaskHead: `num_convs` ConvModules (3x3, ReLU), an upsampling ×scale_factor
+ * (`deconv`: ConvTranspose2d k = s = scale_factor followed by ReLU; or nearest / bilinear
+ * resizing), then `conv_logits` (1x1, one channel per class, or one with class_agnostic).
+ * predictImage is _predict_by_feat_single: sigmoid, the detection's own class channel, boxes
+ * divided by scale_factor when rescaling, pasted into the image and thresholded at
+ * test_cfg.rcnn.mask_thr_binary.
+ */
+export class FCNMaskHead extends Module {
+  readonly numClasses: number;
+  readonly classAgnostic: boolean;
+  readonly convs: ModuleList<ConvModule>;
+  readonly upsample: ConvTranspose2d | null;
+  readonly convLogits: Conv2d;
+  private readonly upsampleMethod: 'deconv' | 'nearest' | 'bilinear' | null;
+  private readonly scaleFactor: number;
+
+  constructor(o: Parsed, ctx: BuildContext) {
+    super();
+    ctx.build(LOSSES, o.loss_mask, 'loss_mask');
+    this.numClasses = o.num_classes;
+    this.classAgnostic = o.class_agnostic;
+    this.upsampleMethod = o.upsample_cfg.type;
+    this.scaleFactor = o.upsample_cfg.scale_factor;
+    const norm = (o.norm_cfg ?? null) as NormConfig | null;
+    const padding = Math.floor((o.conv_kernel_size - 1) / 2);
+    const convs = Array.from(
+      { length: o.num_convs },
+      (_, i) => new ConvModule(i === 0 ? o.in_channels : o.conv_out_channels, o.conv_out_channels, o.conv_kernel_size, { padding, normCfg: norm }),
+    );
+    this.convs = this.addModule('convs', new ModuleList(convs));
+    const upIn = o.num_convs > 0 ? o.conv_out_channels : o.in_channels;
+    this.upsample =
+      this.upsampleMethod === 'deconv'
+        ? this.addModule('upsample', new ConvTranspose2d(upIn, o.conv_out_channels, this.scaleFactor, { stride: this.scaleFactor }))
+        : null;
+    const logitsIn = this.upsampleMethod === 'deconv' ? o.conv_out_channels : upIn;
+    this.convLogits = this.addModule('conv_logits', new Conv2d(logitsIn, o.class_agnostic ? 1 : o.num_classes, 1));
+    this.initCfg = o.init_cfg ?? null;
+  }
+
+  /** mmdetection's init_weights: Kaiming normal (fan_out, ReLU) on `upsample` and `conv_logits`, biases 0. */
+  override defaultInit(): void {
+    for (const m of [this.upsample, this.convLogits]) {
+      if (!m) continue;
+      kaimingNormal(m.weight, { mode: 'fan_out', nonlinearity: 'relu' });
+      if (m.bias) constantInit(m.bias, 0);
+    }
+  }
+
+  /** Mask logits [R, C, 2S, 2S] of RoI features [R, in_channels, S, S]. */
+  forward(x: Tensor): Tensor {
+    for (const conv of this.convs) x = conv.forward(x);
+    if (this.upsample) x = F.relu(this.upsample.forward(x));
+    else if (this.upsampleMethod === 'nearest' || this.upsampleMethod === 'bilinear') {
+      x = F.interpolate(x, { scaleFactor: this.scaleFactor, mode: this.upsampleMethod, alignCorners: false });
+    }
+    return this.convLogits.forward(x);
+  }
+
+  /** Size (h, w) of the masks for RoI features of `roiSize`. */
+  outputSize(roiSize: readonly [number, number]): [number, number] {
+    const k = this.upsampleMethod ? this.scaleFactor : 1;
+    return [roiSize[0] * k, roiSize[1] * k];
+  }
+
+  /** The channel of each RoI's own class: [R, C, h, w] and labels [R] → [R, h, w] (channel 0 with class_agnostic). */
+  selectLabel(maskPreds: Tensor, labels: Tensor): Tensor {
+    const [R, C, h, w] = maskPreds.shape;
+    if (this.classAgnostic || C === 1) return F.reshape(maskPreds, [R, h, w]);
+    const lab = F.toHost(labels).data as ArrayLike<number>;
+    const rows = indexTensor(Array.from({ length: R }, (_, i) => i * C + Number(lab[i])));
+    return F.reshape(F.gather(F.reshape(maskPreds, [R * C, h * w]), rows), [R, h, w]);
+  }
+
+  /**
+   * mmdetection's predict_by_feat: every image's detections (resized-image frame) get their
+   * masks from `probs` (own-class probabilities [M_i, h, w] per image); with `rescale` their
+   * boxes become original-image boxes. `extra` adds per-image tensors under their names.
+   */
+  predictByFeat(
+    probs: readonly Tensor[],
+    detections: readonly Detections[],
+    samples: readonly DetDataSample[],
+    rescale: boolean,
+    cfg: RCNNTestCfg,
+    extra: (i: number) => [string, Tensor][] = () => [],
+  ): RoIDetections[] {
+    return detections.map((d, i) => {
+      const p = this.pasteImage(probs[i], d.bboxes, oriShapeOf(samples[i], i), scaleFactorOf(samples[i]), rescale, cfg);
+      return { ...d, bboxes: p.bboxes, masks: p.masks, maskOutputs: new Map(extra(i)) };
+    });
+  }
+
+  /**
+   * Masks of one image from its detections (boxes in the resized-image frame) and their
+   * own-class mask probabilities [M, h, w]. With `rescale` the boxes are divided by
+   * scale_factor (w, h) and the masks pasted into ori_shape; otherwise into
+   * round(ori_shape * scale_factor).
+   */
+  pasteImage(probs: Tensor, bboxes: Tensor, oriShape: [number, number], scaleFactor: [number, number], rescale: boolean, cfg: RCNNTestCfg): PastedMasks {
+    const thr = cfg.mask_thr_binary;
+    if (thr === undefined) throw new UserError(`${this.typeName}: predicting masks needs test_cfg.rcnn.mask_thr_binary`);
+    if (thr < 0) throw new UserError(`${this.typeName}: test_cfg.rcnn.mask_thr_binary ${thr}: the 0..255 debugging maps of a negative threshold are not supported`);
+    const [sw, sh] = scaleFactor;
+    const [imgH, imgW] = rescale ? oriShape : [Math.round(oriShape[0] * sh), Math.round(oriShape[1] * sw)];
+    const M = bboxes.shape[0];
+    if (M === 0) return { bboxes, masks: BitmapMasks.empty(imgH, imgW) };
+    const boxes = rescale ? F.div(bboxes, F.constant({ dtype: 'float32', shape: [1, 4], data: Float32Array.of(sw, sh, sw, sh) })) : bboxes;
+    const [, h, w] = probs.shape;
+    const masks = pasteMasks(F.toHost(probs).data as Float32Array, M, h, w, F.toHost(boxes).data as Float32Array, imgH, imgW, thr);
+    return { bboxes: boxes, masks };
+  }
+}
+
+HEADS.register(fcnMaskHeadOptions, (o: Parsed, ctx: BuildContext) => new FCNMaskHead(o, ctx), {
+  name: 'FCNMaskHead',
+  summary: 'Mask R-CNN mask head (mmdetection): convs, ×2 deconv, per-class 1x1 logits; masks pasted into the image',
+});
+
+declare module '../../../config/config-types' {
+  interface HeadOptionsMap {
+    FCNMaskHead: import('zod').input<typeof fcnMaskHeadOptions>;
+  }
+}
