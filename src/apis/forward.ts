@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FileError } from '../core/errors';
+import { FileError, UserError } from '../core/errors';
+import { closest } from '../core/closest';
+import type { Parameter } from '../core/parameter';
+import type { Tensor } from '../core/tensor';
+import type { DataSample } from '../structures/data-sample';
+import { isLossList } from '../structures/named-tensors';
+import { parseLosses } from '../training/parse-losses';
+import { readDetSamples } from './det-sample-files';
 import { withEngine } from '../core/engine-context';
 import { shapeString, type HostTensor } from '../core/host-tensor';
 import type { BaseModel } from '../models/base-model';
@@ -36,7 +43,7 @@ export function checkInput(model: BaseModel, input: HostTensor, source: string):
  * Intermediate tensors are released; the engine's live-tensor count is unchanged afterwards
  * except for parameters seen for the first time.
  */
-export function forwardTfjs(model: BaseModel, inputs: HostTensor | ReadonlyMap<string, HostTensor>): Map<string, HostTensor> {
+export function forwardTfjs(model: BaseModel, inputs: HostTensor | ReadonlyMap<string, HostTensor>, samples?: readonly DataSample[]): Map<string, HostTensor> {
   const e = tfjsEngine();
   const named = isHostTensor(inputs) ? new Map([['input', inputs]]) : inputs;
   const outs = new Map<string, HostTensor>();
@@ -44,10 +51,67 @@ export function forwardTfjs(model: BaseModel, inputs: HostTensor | ReadonlyMap<s
   tf.tidy(() =>
     withEngine(e, () => {
       const engineInputs = new Map([...named].map(([k, v]) => [k, e.constant(v)]));
-      for (const [k, v] of model.forwardTensor(engineInputs)) outs.set(k, e.readSync(v));
+      for (const [k, v] of model.forwardTensor(engineInputs, samples)) outs.set(k, e.readSync(v));
     }),
   );
   return outs;
+}
+
+/**
+ * One training-mode `loss` forward on the tfjs engine (`train()`, then back to `eval()`):
+ * every entry of the loss dict as a float32 scalar under its name (a tensor's mean; a list
+ * summed, and each element also as `name.l`), `total_loss` (parse_losses' sum: what is
+ * back-propagated) and, for each name in `gradNames`, `grad.<name>`: the gradient of the
+ * total w.r.t. that parameter. The model's parameters are left as they were; training-mode
+ * BatchNorm statistics move on the engine copy only.
+ */
+export function lossTfjs(model: BaseModel, input: HostTensor, samples: readonly DataSample[], gradNames: readonly string[] = []): Map<string, HostTensor> {
+  model.requireMode('loss');
+  const e = tfjsEngine();
+  const params = gradParameters(model, gradNames);
+  const outs = new Map<string, HostTensor>();
+  const scalar = (t: Tensor): HostTensor => ({ dtype: 'float32', shape: [], data: Float32Array.of(e.readSync(t).data[0] as number) });
+  const lossOf = () => {
+    const dict = model.forward(e.constant(input), samples, 'loss');
+    const { total, terms } = parseLosses(dict);
+    for (const [k, v] of dict) {
+      outs.set(k, scalar(terms.get(k)!));
+      if (isLossList(v)) v.forEach((t, l) => outs.set(`${k}.${l}`, scalar(t)));
+    }
+    return total;
+  };
+  model.train();
+  try {
+    tf.tidy(() => {
+      if (params.size === 0) {
+        outs.set('total_loss', scalar(withEngine(e, lossOf)));
+        return;
+      }
+      const { value, grads } = e.valueAndGrads(lossOf, params);
+      outs.set('total_loss', scalar(value));
+      for (const [k, g] of grads) outs.set(`grad.${k}`, e.readSync(g));
+    });
+  } finally {
+    model.eval();
+    e.release(model);
+  }
+  return outs;
+}
+
+/** The trainable parameters named by `names`; a wrong name fails in one line with the nearest ones. */
+function gradParameters(model: BaseModel, names: readonly string[]): Map<string, Parameter> {
+  const all = new Map(model.namedParameters());
+  return new Map(
+    names.map((n) => {
+      const p = all.get(n);
+      if (!p) {
+        const near = closest(n, all.keys());
+        throw new UserError(`--grads: ${model.typeName} has no parameter '${n}'${near.length ? ` (nearest: ${near.join(', ')})` : ''}`);
+      }
+      if (!p.requiresGrad) throw new UserError(`--grads: '${n}' is frozen (requires_grad false): it has no gradient`);
+      return [n, p];
+    }),
+  );
 }
 
 function isHostTensor(v: HostTensor | ReadonlyMap<string, HostTensor>): v is HostTensor {
@@ -55,6 +119,14 @@ function isHostTensor(v: HostTensor | ReadonlyMap<string, HostTensor>): v is Hos
 }
 
 export interface ForwardFilesOptions extends BuildModelOptions {
+  /** 'tensor' (default): raw outputs in eval mode; 'loss': the training losses (tfjs engine only). */
+  mode?: 'tensor' | 'loss';
+  /** JSON list of per-image metainfo (img_shape, pad_shape, ...); detectors in both modes. */
+  imgMetas?: string;
+  /** JSON list of per-image ground truth ({bboxes, labels, ignore_flags?}); 'loss' mode. */
+  gt?: string;
+  /** 'loss' mode: parameters whose gradient of the total loss is written as `grad.<name>`. */
+  grads?: string[];
   checkpoint?: string;
   strict?: boolean;
   input: string;
@@ -87,13 +159,24 @@ export async function forwardFiles(configFile: string, opts: ForwardFilesOptions
     throw new FileError(opts.input, `no tensor named 'input' (found: ${[...tensors.tensors.keys()].join(', ') || 'none'})`);
   }
   checkInput(model, input, opts.input);
-  const inputs = namedInputs(model, input.shape, tensors.tensors, opts.input);
+  const mode = opts.mode ?? 'tensor';
+  if (mode === 'loss' && onnx) throw new UserError("--mode loss runs on the tfjs engine only (--engine onnx has no gradients)");
+  if (mode === 'loss' && (!opts.imgMetas || !opts.gt)) throw new UserError('--mode loss needs --img-metas and --gt (per-image metainfo and ground truth)');
+  if (mode === 'tensor' && opts.gt) throw new UserError('--gt is read in --mode loss only');
+  if (mode === 'tensor' && opts.grads?.length) throw new UserError('--grads needs --mode loss');
+  const samples = opts.imgMetas ? readDetSamples(opts.imgMetas, opts.gt ?? null, input.shape[0]) : undefined;
   let outputs: Map<string, HostTensor>;
   let engine: string;
-  if (backend) {
-    outputs = forwardTfjs(model, inputs);
+  if (mode === 'loss') {
+    outputs = lossTfjs(model, input, samples!, opts.grads ?? []);
+    engine = `tfjs (${backend!.name})`;
+  } else if (backend) {
+    const inputs = namedInputs(model, input.shape, tensors.tensors, opts.input);
+    outputs = forwardTfjs(model, inputs, samples);
     engine = `tfjs (${backend.name})`;
   } else {
+    if (samples) throw new UserError('--img-metas is read by the tfjs engine only');
+    const inputs = namedInputs(model, input.shape, tensors.tensors, opts.input);
     const session = await sessionFor(model, input.shape, { provider: opts.provider });
     outputs = await session.run(Object.fromEntries(inputs));
     engine = describeProvider(session.provider);

@@ -99,7 +99,10 @@ function samplesFor(model: BaseModel, output: HostTensor | undefined, rng: Rando
     return Array.from({ length: N }, () => {
       const [h, w] = [SIZE_OF.get(model)![0], SIZE_OF.get(model)![1]];
       const s = new DetDataSample({ img_shape: [h, w], ori_shape: [h, w], pad_shape: [h, w], batch_input_shape: [h, w], scale_factor: [1, 1] });
-      s.gt_instances = new InstanceData({ bboxes: Boxes.fromRows([[4, 6, 40, 50], [20, 10, 60, 30]]), labels: Int32Array.of(0, 1) });
+      // two boxes inside the image, and boxes past it whose sizes reach FCOS's coarser regress ranges
+      // (so the per-level scales of every level get a gradient)
+      const reach = [60, 150, 300, 600].map((r) => [-r, -r, r, r]);
+      s.gt_instances = new InstanceData({ bboxes: Boxes.fromRows([[4, 6, 40, 50], [20, 10, 60, 30], ...reach]), labels: Int32Array.of(0, 1, 0, 1, 0, 1) });
       return s;
     });
   }
@@ -177,6 +180,9 @@ describe('contract: every registered model', function () {
         // loss + backward in training mode: every trainable parameter gets a finite, non-zero gradient
         model.train();
         const params = new Map([...model.namedParameters()].filter(([, p]) => p.requiresGrad));
+        // a zero-initialised norm weight (mmdet ResNet's zero_init_residual) blocks its residual
+        // branch's gradient by design: give such weights a value so the check sees the whole graph
+        for (const [k, p] of model.namedParameters()) if (k.endsWith('.weight') && (p.data as Float32Array).every((v) => v === 0)) p.set(new Float32Array(p.data.length).fill(1));
         const names = new Map<string, number>();
         const result = e.tidy(() => {
           const { value, grads } = e.valueAndGrads(() => {

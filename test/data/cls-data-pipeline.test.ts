@@ -1,3 +1,4 @@
+import { lossScalar } from '../../src/structures/named-tensors';
 /** End to end: the synthetic cls set → mmpretrain-style dataloader configs → a small ImageClassifier (loss, predict) → Accuracy. */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -76,7 +77,7 @@ describe('cls data pipeline end to end: synthetic set → CustomDataset (mmpretr
     const losses = h.run(() => {
       const { inputs, data_samples } = model.dataPreprocessor!.process(batch, true);
       const out = model.forward(inputs, data_samples, 'loss');
-      return new Map([...out].map(([k, v]) => [k, h.read(v).data[0] as number]));
+      return new Map([...out].map(([k, v]) => [k, h.read(lossScalar(v)).data[0] as number]));
     });
     model.eval();
     expect(losses.get('loss')).to.be.a('number').and.satisfy(Number.isFinite).and.be.above(0);

@@ -1,3 +1,4 @@
+import { lossScalar } from '../../src/structures/named-tensors';
 /** The mmpose top-down data pipeline end to end: synthetic pose set → loader → TopdownPoseEstimator (loss, predict) → CocoMetric. */
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -134,7 +135,7 @@ describe('pose data pipeline end to end: synthetic pose set → mmpose CocoDatas
       withEngine(e, () => {
         const { inputs, data_samples } = pose.dataPreprocessor!.process(batch, true);
         const out = pose.forward(inputs, data_samples, 'loss');
-        return new Map([...out].map(([k, v]) => [k, e.readSync(v).data[0] as number]));
+        return new Map([...out].map(([k, v]) => [k, e.readSync(lossScalar(v)).data[0] as number]));
       }),
     );
     pose.eval();

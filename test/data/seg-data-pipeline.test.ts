@@ -1,3 +1,4 @@
+import { lossScalar } from '../../src/structures/named-tensors';
 /** End to end: the synthetic seg set → an mmseg-style dataloader config → a small EncoderDecoder (loss, predict) → IoUMetric. */
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -88,7 +89,7 @@ describe('seg data pipeline end to end: synthetic set → BaseSegDataset (mmseg 
     const losses = h.run(() => {
       const { inputs, data_samples } = model.dataPreprocessor!.process(batch, true);
       const out = model.forward(inputs, data_samples, 'loss');
-      return new Map([...out].map(([k, v]) => [k, h.read(v).data[0] as number]));
+      return new Map([...out].map(([k, v]) => [k, h.read(lossScalar(v)).data[0] as number]));
     });
     model.eval();
     expect(losses.get('decode.loss_ce')).to.be.a('number').and.satisfy(Number.isFinite).and.be.above(0);

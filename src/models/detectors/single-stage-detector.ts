@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { UserError } from '../../core/errors';
 import type { Tensor } from '../../core/tensor';
 import type { DetDataSample } from '../../structures/det-data-sample';
 import type { InstanceData } from '../../structures/instance-data';
@@ -29,6 +28,8 @@ export type SingleStageDetectorOptions = z.infer<typeof singleStageDetectorSchem
 export interface DenseDetHead<Out = unknown> extends Module {
   forward(feats: readonly Tensor[]): Out;
   predictByFeat(out: Out, samples: readonly DetDataSample[], rescale?: boolean): InstanceData[];
+  /** The head's losses against the samples' gt_instances (mmdetection's loss_by_feat). */
+  lossByFeat(out: Out, samples: readonly DetDataSample[]): LossDict;
   /** The raw outputs under their `tensor`-mode names (`cls_score.l`, ...). */
   namedOutputs(out: Out): NamedTensors;
   /** Those names for a pyramid of `levels` levels. */
@@ -38,17 +39,18 @@ export interface DenseDetHead<Out = unknown> extends Module {
 /**
  * mmdetection's SingleStageDetector: backbone → neck → one dense head. `tensor` mode gives
  * the neck levels (`neck.l`) and the head's raw outputs; `predict` writes `pred_instances`
- * (boxes in original-image pixels, scores, labels) into each sample.
+ * (boxes in original-image pixels, scores, labels) into each sample; `loss` gives the head's
+ * losses against each sample's `gt_instances` (boxes in the padded-input frame).
  */
 export abstract class SingleStageDetector extends FeatureModel<DetDataSample> {
-  override readonly modes: readonly ForwardMode[] = ['tensor', 'predict'];
+  override readonly modes: readonly ForwardMode[] = ['tensor', 'predict', 'loss'];
   readonly bbox_head: DenseDetHead;
 
   protected constructor(o: SingleStageDetectorOptions, ctx: BuildContext) {
     super(o, ctx);
     checkHeadChannels(o.bbox_head, this.outputShape().map((f) => f.channels), this.neck ? 'neck' : 'backbone', ctx);
     const head = ctx.build(HEADS, { ...o.bbox_head, train_cfg: o.train_cfg ?? null, test_cfg: o.test_cfg ?? null }, 'bbox_head') as Partial<DenseDetHead> & Module;
-    if (typeof head.predictByFeat !== 'function' || typeof head.namedOutputs !== 'function') {
+    if (typeof head.predictByFeat !== 'function' || typeof head.namedOutputs !== 'function' || typeof head.lossByFeat !== 'function') {
       throw ctx.error('bbox_head.type', `${head.typeName} is not a dense detection head`);
     }
     this.bbox_head = this.addModule('bbox_head', head as DenseDetHead);
@@ -77,8 +79,10 @@ export abstract class SingleStageDetector extends FeatureModel<DetDataSample> {
     });
   }
 
-  override loss(_inputs: Tensor, _samples: readonly DetDataSample[]): LossDict {
-    throw new UserError(`${this.typeName}: 'loss' mode is not available yet (detector training comes with the loss side of the heads)`);
+  /** mmdetection's SingleStageDetector.loss: the head's losses on the features (call `train()` first). */
+  override loss(inputs: Tensor, samples: readonly DetDataSample[]): LossDict {
+    const head = this.bbox_head;
+    return head.lossByFeat(head.forward(this.extractFeat(inputs)), samples);
   }
 }
 

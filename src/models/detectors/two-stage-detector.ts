@@ -12,6 +12,11 @@ import type { ForwardMode, LossDict, NamedTensors } from '../base-model';
 import { componentCfg, FeatureModel } from '../feature-model';
 import { RPNHead, rpnTestCfg } from '../heads/dense/rpn-head';
 import { rcnnTestCfg } from '../heads/roi/rcnn-test-cfg';
+import { StandardRoIHead } from '../heads/roi/standard-roi-head';
+import type { RPNTestCfg } from '../heads/dense/rpn-head';
+import { anchorTrainCfg } from '../heads/dense/anchor-train-cfg';
+import { rcnnTrainCfg, type RCNNTrainCfg } from '../heads/roi/rcnn-train-cfg';
+import { AssignAndSample } from '../heads/assign-and-sample';
 import { isRoIHead, type RoIDetections, type RoIHead } from '../heads/roi/roi-head';
 
 export const twoStageDetectorSchema = z
@@ -20,8 +25,16 @@ export const twoStageDetectorSchema = z
     neck: componentCfg.nullable().optional(),
     rpn_head: componentCfg,
     roi_head: componentCfg,
-    /** The training side reads it (not available yet); kept so mmdetection configs load. */
-    train_cfg: z.record(z.unknown()).nullable().optional(),
+    /** mmdetection's training settings: handed to the RPN (`rpn`), its training proposals (`rpn_proposal`) and the RoI head (`rcnn`; a list for cascades). */
+    train_cfg: z
+      .object({
+        rpn: anchorTrainCfg,
+        rpn_proposal: rpnTestCfg.optional(),
+        rcnn: z.union([rcnnTrainCfg, z.array(rcnnTrainCfg)]),
+      })
+      .strict()
+      .nullable()
+      .optional(),
     test_cfg: z.object({ rpn: rpnTestCfg, rcnn: rcnnTestCfg }).strict().nullable().optional(),
     data_preprocessor: componentCfg.nullable().optional(),
     init_cfg: initCfg.nullable(),
@@ -36,14 +49,18 @@ export type TwoStageDetectorOptions = z.output<typeof twoStageDetectorSchema>;
  * `dets`, `labels`; the RoI head adds its own: cascade stages `rois.s`, ..., masks `masks`;
  * per-image results get `.i` for batches of several images). The samples'
  * metas give img_shape and scale_factor; without samples every image is its whole input
- * at scale 1. `dets` are in original-image pixels (mmdetection's rescale=True).
+ * at scale 1. `dets` are in original-image pixels (mmdetection's rescale=True). `loss` is
+ * the training path with the heads' train_cfg (rpn, rpn_proposal, rcnn).
  */
 export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
-  override readonly modes: readonly ForwardMode[] = ['tensor', 'predict'];
+  /** 'loss' where the RoI head has its loss side (StandardRoIHead's box branch; not yet cascade or mask heads). */
+  override readonly modes: readonly ForwardMode[];
   /** The proposal and detection stages do not trace into ONNX yet. */
   override readonly exportable = false;
   readonly rpnHead: RPNHead;
   readonly roiHead: RoIHead;
+  /** The RPN's training proposals: train_cfg.rpn_proposal, else test_cfg.rpn (mmdetection's fallback). */
+  readonly proposalCfg: RPNTestCfg | null;
 
   protected constructor(o: TwoStageDetectorOptions, ctx: BuildContext) {
     super(o, ctx);
@@ -61,6 +78,12 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
       rpn.testCfg = o.test_cfg.rpn;
       roi.testCfg = o.test_cfg.rcnn;
     }
+    if (o.train_cfg) {
+      rpn.setTrainCfg(o.train_cfg.rpn, AssignAndSample.build(ctx, o.train_cfg.rpn, 'train_cfg.rpn'));
+      this.setRoITrainCfg(roi, o.train_cfg.rcnn, ctx);
+    }
+    this.proposalCfg = o.train_cfg?.rpn_proposal ?? o.test_cfg?.rpn ?? null;
+    this.modes = trainsBoxes(roi) ? ['tensor', 'predict', 'loss'] : ['tensor', 'predict'];
     this.rpnHead = this.addModule('rpn_head', rpn);
     this.roiHead = this.addModule('roi_head', roi);
     this.initCfg = o.init_cfg ?? null;
@@ -113,8 +136,26 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
     });
   }
 
-  override loss(_inputs: Tensor, _samples: readonly DetDataSample[]): LossDict {
-    throw new UserError(`${this.typeName}: the 'loss' mode is not available yet (two-stage detectors run inference only for now)`);
+  /** Hands train_cfg.rcnn to a RoI head that trains (a box-only StandardRoIHead); a cascade's would take the list. */
+  protected setRoITrainCfg(roi: RoIHead, cfg: RCNNTrainCfg | RCNNTrainCfg[], ctx: BuildContext): void {
+    if (!trainsBoxes(roi)) return;
+    if (Array.isArray(cfg)) throw ctx.error('train_cfg.rcnn', 'StandardRoIHead trains with one rcnn config (a list is for cascade RoI heads)');
+    roi.setTrainCfg(cfg, AssignAndSample.build(ctx, cfg, 'train_cfg.rcnn'));
+  }
+
+  /**
+   * mmdetection's TwoStageDetector.loss (call `train()` first): the RPN's losses
+   * (`loss_rpn_cls`, `loss_rpn_bbox`, one per level) against class-agnostic GT and its detached
+   * training proposals, then the RoI head's losses (`loss_cls`, `acc`, `loss_bbox`) on them.
+   */
+  override loss(inputs: Tensor, samples: readonly DetDataSample[]): LossDict {
+    const roiHead = this.roiHead;
+    if (!trainsBoxes(roiHead)) throw new UserError(`${this.typeName}: the 'loss' mode of ${roiHead.typeName}${roiHead.withMask ? ' with a mask head' : ''} is not available yet (only StandardRoIHead's box branch trains)`);
+    if (!this.proposalCfg || !this.rpnHead.trainCfg || !roiHead.trainCfg) throw new UserError(`${this.typeName}: the 'loss' mode needs train_cfg (rpn, rpn_proposal, rcnn) in the model config`);
+    const feats = this.extractFeat(inputs);
+    const rpn = this.rpnHead.lossAndPredict(feats, samples, this.proposalCfg);
+    const roi = roiHead.loss(feats, rpn.proposals, samples);
+    return new Map([...rpn.losses, ...roi.losses]);
   }
 }
 
@@ -126,6 +167,11 @@ function predInstances(d: RoIDetections): InstanceData {
     labels: Int32Array.from(F.toHost(d.labels).data as ArrayLike<number>),
     ...(d.masks ? { masks: d.masks } : {}),
   });
+}
+
+/** Whether the RoI head has its loss side: a StandardRoIHead without a mask branch. */
+function trainsBoxes(roi: RoIHead): roi is StandardRoIHead {
+  return roi instanceof StandardRoIHead && !roi.withMask;
 }
 
 /** Samples for a batch without metas: each image is the whole input, unscaled. */

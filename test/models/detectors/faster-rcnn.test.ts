@@ -125,9 +125,20 @@ describe('FasterRCNN: predict, batches and modes (faster_rcnn_tiny)', function (
     expect(out.has('dets')).to.equal(false);
   });
 
-  it("lists the modes it has and refuses 'loss' with a clear error", function () {
-    expect(model.modes).to.deep.equal(['tensor', 'predict']);
-    expect(() => model.forward(h.engine.constant(io.get('input')!), [new DetDataSample(meta)], 'loss')).to.throw(UserError, /FasterRCNN has no 'loss' mode/);
+  it("lists the modes it has; 'loss' without train_cfg is refused in one line", function () {
+    expect(model.modes).to.deep.equal(['tensor', 'predict', 'loss']);
+    expect(() => model.forward(h.engine.constant(io.get('input')!), [new DetDataSample(meta)], 'loss')).to.throw(UserError, /FasterRCNN: the 'loss' mode needs train_cfg \(rpn, rpn_proposal, rcnn\)/);
+  });
+
+  it('validates train_cfg strictly, naming the config path', async function () {
+    const cfg = JSON.parse(readFileSync(join(DIR, 'config.json'), 'utf8'));
+    const trainCfg = JSON.parse(readFileSync(join(sharedFixtures(), 'det_train', 'faster_rcnn_tiny', 'config.json'), 'utf8')).model.train_cfg;
+    const bad = { ...trainCfg, rpn: { ...trainCfg.rpn, allowed_borders: 0 } };
+    const err = await buildModel({ model: { ...cfg.model, train_cfg: bad } }, { initWeights: false }).catch((e: Error) => e);
+    expect((err as Error).message).to.match(/train_cfg\.rpn.*allowed_borders/);
+    const badSampler = { ...trainCfg, rcnn: { ...trainCfg.rcnn, sampler: { type: 'RandomSampler', num: 512 } } };
+    const err2 = await buildModel({ model: { ...cfg.model, train_cfg: badSampler } }, { initWeights: false }).catch((e: Error) => e);
+    expect((err2 as Error).message).to.match(/train_cfg\.rcnn\.sampler.*pos_fraction/);
   });
 
   it('rejects a box head whose in_channels disagree with the RoI extractor', async function () {

@@ -9,7 +9,9 @@ import { FCOS } from '../../../src/models/detectors/fcos';
 import { FCOSHead } from '../../../src/models/heads/dense/fcos-head';
 import { Boxes } from '../../../src/structures/boxes';
 import { DetDataSample } from '../../../src/structures/det-data-sample';
-import { describeOnBackends } from '../../core/helpers/backends';
+import { describeOnBackends, Harness } from '../../core/helpers/backends';
+
+const h0 = new Harness();
 import { expectNear, readTensors } from '../../fixtures/hrnet/helpers';
 import { sharedFixtures } from '../../fixture-root';
 
@@ -91,7 +93,9 @@ describe('FCOS: mmdetection fixture fcos_tiny', function () {
     );
   });
 
-  it("refuses 'loss' mode with a clear error", function () {
-    expect(() => model.forward(null as never, [new DetDataSample()], 'loss')).to.throw(UserError, /FCOS has no 'loss' mode/);
+  it("has the 'loss' mode; a sample without gt_instances is refused in one line", function () {
+    expect(model.modes).to.include('loss');
+    const input = io.get('input')!;
+    expect(() => h0.run(() => model.forward(h0.engine.constant(input), [new DetDataSample(cfg.img_metas[0])], 'loss'))).to.throw(UserError, /sample 0 has no gt_instances/);
   });
 });

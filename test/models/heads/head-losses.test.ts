@@ -1,3 +1,4 @@
+import type { Tensor } from '../../../src/core/tensor';
 /** The loss and predict sides of the pose, segmentation and classification heads, against hand-computed values. */
 import { expect } from 'chai';
 import '../../../src/components';
@@ -26,9 +27,9 @@ describeOnBackends('heads: loss and predict sides', (h) => {
     const losses = h.run(() => head.lossByFeat(h.f32([1, 2, 4, 4], pred), [s]));
     let want = 0;
     for (let i = 0; i < 32; i++) want += (i < 16 ? 1 : 0.5) * (pred[i] - target[i]) ** 2;
-    expect(h.read(losses.get('loss_kpt')!).data[0]).to.be.closeTo(want / 32, 1e-6);
+    expect(h.read(losses.get('loss_kpt') as Tensor).data[0]).to.be.closeTo(want / 32, 1e-6);
     // predicted arg-maxes (0, 1) and (3, 0) against targets (1, 1) and (2, 2): both beyond PCK@0.05
-    expect(h.read(losses.get('acc_pose')!).data[0]).to.equal(0);
+    expect(h.read(losses.get('acc_pose') as Tensor).data[0]).to.equal(0);
   });
 
   it('flipHeatmaps mirrors, swaps the keypoint pairs and shifts one pixel right', () => {
@@ -51,8 +52,8 @@ describeOnBackends('heads: loss and predict sides', (h) => {
     s.gt_sem_seg = new PixelData(Uint8Array.of(1, 255), [1, 1, 2]);
     const losses = h.run(() => head.lossByFeat(logits, [s]));
     // CE at pixel 0 (label 1) = log(e^0 + e^1) - 1; pixel 1 ignored but counted in the mean (avg_non_ignore false)
-    expect(h.read(losses.get('loss_ce')!).data[0]).to.be.closeTo((Math.log(1 + Math.E) - 1) / 2, 1e-6);
-    expect(h.read(losses.get('acc_seg')!).data[0]).to.equal(100);
+    expect(h.read(losses.get('loss_ce') as Tensor).data[0]).to.be.closeTo((Math.log(1 + Math.E) - 1) / 2, 1e-6);
+    expect(h.read(losses.get('acc_seg') as Tensor).data[0]).to.equal(100);
   });
 
   it('ClsHead (HRNetClsHead): loss is mean cross-entropy, accuracy_top-k in percent, predict gives softmax and arg-max', () => {
@@ -68,9 +69,9 @@ describeOnBackends('heads: loss and predict sides', (h) => {
     const losses = h.run(() => head.lossByFeat(logits, samples));
     const lse = (a: number[]) => Math.log(a.reduce((s, v) => s + Math.exp(v), 0));
     const want = (lse([2, 1, 0]) - 1 + (lse([0, 0, 3]) - 3)) / 2;
-    expect(h.read(losses.get('loss')!).data[0]).to.be.closeTo(want, 1e-5);
-    expect(h.read(losses.get('accuracy_top-1')!).data[0]).to.equal(50);
-    expect(h.read(losses.get('accuracy_top-2')!).data[0]).to.equal(100);
+    expect(h.read(losses.get('loss') as Tensor).data[0]).to.be.closeTo(want, 1e-5);
+    expect(h.read(losses.get('accuracy_top-1') as Tensor).data[0]).to.equal(50);
+    expect(h.read(losses.get('accuracy_top-2') as Tensor).data[0]).to.equal(100);
     const pred = h.run(() => head.predictByFeat(logits, samples));
     expect(pred.labels).to.deep.equal([0, 2]);
     expect(pred.scores[1][2]).to.be.closeTo(Math.exp(3) / (2 + Math.exp(3)), 1e-6);

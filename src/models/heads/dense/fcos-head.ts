@@ -18,11 +18,15 @@ import { InstanceData } from '../../../structures/instance-data';
 import type { LossDict, NamedTensors } from '../../../structures/named-tensors';
 import { HEADS, LOSSES, TASK_UTILS } from '../../../registry/registries';
 import type { BuildContext } from '../../../registry/build-context';
+import type { HostGtInstances } from '../../task-modules/host-boxes';
 import { MlvlPointGenerator } from '../../task-modules/prior-generators/mlvl-point-generator';
 import type { DistancePointBBoxCoder } from '../../task-modules/coders/distance-point-bbox-coder';
 import { denseTestCfgSchema, type DenseTestCfg } from './dense-test-cfg';
 import { filterScoresAndTopk } from './filter-scores-and-topk';
 import { bboxPostProcess, type HostDetections } from './bbox-post-process';
+import type { Loss } from '../../losses/loss';
+import { hostGt } from '../host-gt';
+import { centernessTargets, fcosImageTargets, type FCOSTargetCfg } from './fcos-targets';
 
 const componentCfg = z.object({ type: z.string() }).passthrough();
 /** mmdetection's INF for the last regress range. */
@@ -87,8 +91,7 @@ export interface FCOSHeadOutputs {
  * `conv_centerness` (on the regression tower with `centerness_on_reg`). Distances are
  * `Scale_l(conv_reg)`, then ReLU'd and (at test time) multiplied by the level's stride with
  * `norm_on_bbox`, else exp'ed. `predictByFeat` is BaseDenseHead's test path with centerness
- * as score factor. The training options (`regress_ranges`, `center_sampling`, the losses) are
- * validated and kept for the loss side; `loss` is not available yet.
+ * as score factor; `lossByFeat` is mmdetection's loss_by_feat (targets in `fcos-targets.ts`).
  */
 export class FCOSHead extends BaseHead<DetDataSample, FCOSHeadOutputs, InstanceData[]> {
   readonly numClasses: number;
@@ -175,8 +178,41 @@ export class FCOSHead extends BaseHead<DetDataSample, FCOSHeadOutputs, InstanceD
     return ['cls_score', 'bbox_pred', 'centerness'].flatMap((n) => Array.from({ length: levels }, (_, l) => `${n}.${l}`));
   }
 
-  lossByFeat(_out: FCOSHeadOutputs, _samples: readonly DetDataSample[]): LossDict {
-    throw new UserError('FCOSHead: the loss side (target assignment, focal / IoU / centerness losses) is not available yet');
+  /**
+   * mmdetection's FCOSHead.loss_by_feat: targets from `fcosImageTargets`; `loss_cls` (focal)
+   * over every point and class / max(num_pos, 1); on the positives `loss_bbox` (IoU-type loss
+   * of the boxes decoded from the points and the predicted / target distances) weighted by the
+   * centerness targets / max(their sum, 1e-6), and `loss_centerness` / max(num_pos, 1). With
+   * no positive, both are 0 with a gradient path (mmdetection's pred.sum()).
+   */
+  lossByFeat(out: FCOSHeadOutputs, samples: readonly DetDataSample[]): LossDict {
+    const sizes = out.clsScores.map((t) => [t.shape[2], t.shape[3]] as [number, number]);
+    const points = this.priorGenerator.gridPriors(sizes).map((p) => F.toHost(p).data as Float32Array);
+    const t = fcosBatchTargets(points, samples.map((s, i) => hostGt(s, i).gt), this);
+    const flat = (maps: Tensor[], c: number) => F.concat(maps.map((m) => F.reshape(F.transpose(m, [0, 2, 3, 1]), [-1, c])), 0);
+    const clsScores = flat(out.clsScores, this.numClasses);
+    const numPos = Math.max(t.pos.length, 1);
+    const losses = this.losses as { cls: Loss; bbox: Loss; centerness: Loss };
+    const labels = F.constant(hostTensor('int32', [t.labels.length], t.labels));
+    const result: LossDict = new Map([['loss_cls', losses.cls.forward(clsScores, labels, { avgFactor: numPos })]]);
+    const bboxPreds = flat(out.bboxPreds, 4);
+    const centerness = F.reshape(flat(out.centernesses, 1), [-1]);
+    if (t.pos.length === 0) {
+      result.set('loss_bbox', F.mul(F.sum(bboxPreds), 0));
+      result.set('loss_centerness', F.mul(F.sum(centerness), 0));
+      return result;
+    }
+    const pos = F.constant(hostTensor('int32', [t.pos.length], t.pos));
+    const posTargets = gatherRows(t.bboxTargets, t.pos, 4);
+    const ctr = centernessTargets(posTargets);
+    const ctrSum = ctr.reduce((a, v) => a + v, 0);
+    const ctrTensor = F.constant(hostTensor('float32', [ctr.length], ctr));
+    const posPoints = F.constant(hostTensor('float32', [t.pos.length, 2], gatherRows(t.points, t.pos, 2)));
+    const decodedPred = this.bboxCoder.decode(posPoints, F.gather(bboxPreds, pos));
+    const decodedTarget = this.bboxCoder.decode(posPoints, F.constant(hostTensor('float32', [t.pos.length, 4], posTargets)));
+    result.set('loss_bbox', losses.bbox.forward(decodedPred, decodedTarget, { weight: ctrTensor, avgFactor: Math.max(Math.fround(ctrSum), 1e-6) }));
+    result.set('loss_centerness', losses.centerness.forward(F.gather(centerness, pos), ctrTensor, { avgFactor: numPos }));
+    return result;
   }
 
   /**
@@ -224,6 +260,48 @@ export class FCOSHead extends BaseHead<DetDataSample, FCOSHeadOutputs, InstanceD
     const dets: HostDetections = { bboxes: F.toHost(decoded).data as Float32Array, scores: Float32Array.from(scores), labels: Int32Array.from(labels) };
     return { dets, centerness: Float32Array.from(centerness) };
   }
+}
+
+/**
+ * The targets of a batch flattened as mmdetection flattens the predictions: level by level,
+ * within a level image by image, within an image row-major; `pos` indexes the positives.
+ */
+function fcosBatchTargets(points: readonly Float32Array[], gts: readonly HostGtInstances[], head: FCOSHead) {
+  const cfg: FCOSTargetCfg = {
+    numClasses: head.numClasses,
+    strides: head.strides,
+    regressRanges: head.regressRanges,
+    centerSampling: head.centerSampling,
+    centerSampleRadius: head.centerSampleRadius,
+    normOnBbox: head.normOnBbox,
+  };
+  const perImage = gts.map((gt) => fcosImageTargets(points, gt, cfg));
+  const total = points.reduce((a, p) => a + p.length / 2, 0) * gts.length;
+  const labels = new Int32Array(total);
+  const bboxTargets = new Float32Array(total * 4);
+  const flatPoints = new Float32Array(total * 2);
+  let row = 0;
+  let levelStart = 0;
+  for (const pts of points) {
+    const n = pts.length / 2;
+    for (const img of perImage) {
+      labels.set(img.labels.subarray(levelStart, levelStart + n), row);
+      bboxTargets.set(img.bboxTargets.subarray(4 * levelStart, 4 * (levelStart + n)), 4 * row);
+      flatPoints.set(pts, 2 * row);
+      row += n;
+    }
+    levelStart += n;
+  }
+  const pos: number[] = [];
+  labels.forEach((l, i) => l >= 0 && l < cfg.numClasses && pos.push(i));
+  return { labels, bboxTargets, points: flatPoints, pos: Int32Array.from(pos) };
+}
+
+/** Rows `inds` of a flat [N * width] array. */
+function gatherRows(data: Float32Array, inds: Int32Array, width: number): Float32Array {
+  const out = new Float32Array(inds.length * width);
+  inds.forEach((r, k) => out.set(data.subarray(r * width, (r + 1) * width), k * width));
+  return out;
 }
 
 /** Image `i` of a level map [N, C, H, W] as host rows [H * W, C] (mmdetection's permute(1, 2, 0)). */

@@ -14,6 +14,12 @@ import { DeltaXYWHBBoxCoder } from '../../task-modules/coders/delta-xywh-bbox-co
 import { BaseHead } from '../base-head';
 import { batchedNmsKeep, indexTensor, nmsCfg } from '../roi/nms-cfg';
 import { imageShapeOf } from '../roi/image-metas';
+import { hostTensor } from '../../../core/host-tensor';
+import type { Loss } from '../../losses/loss';
+import type { AssignAndSample } from '../assign-and-sample';
+import { hostGt } from '../host-gt';
+import type { AnchorTrainCfg } from './anchor-train-cfg';
+import { anchorImageTargets, type AnchorImageTargets } from './anchor-targets';
 
 export const rpnTestCfg = z
   .object({
@@ -58,6 +64,8 @@ export interface RPNOutputs {
  * [P, 5] (x1, y1, x2, y2, sigmoid score; input frame) as mmdetection's _bbox_post_process:
  * per-level top `nms_pre`, decode against the anchors, clip to img_shape, drop boxes not
  * larger than `min_bbox_size`, batched NMS with the level as class, first `max_per_img`.
+ * The loss side (`lossByFeat`, `lossAndPredict`) is AnchorHead's with the train_cfg.rpn the
+ * detector hands over (`setTrainCfg`); targets in `anchor-targets.ts`.
  */
 export class RPNHead extends BaseHead<DetDataSample, RPNOutputs, Tensor[]> {
   readonly rpnConv: Conv2d;
@@ -67,6 +75,11 @@ export class RPNHead extends BaseHead<DetDataSample, RPNOutputs, Tensor[]> {
   readonly bboxCoder: DeltaXYWHBBoxCoder;
   readonly numAnchors: number;
   testCfg: RPNTestCfg | null;
+  trainCfg: AnchorTrainCfg | null = null;
+  assignAndSample: AssignAndSample | null = null;
+  readonly regDecodedBbox: boolean;
+  readonly lossCls: Loss;
+  readonly lossBbox: Loss;
 
   constructor(o: z.output<typeof rpnHeadOptions>, ctx: BuildContext) {
     super();
@@ -76,9 +89,12 @@ export class RPNHead extends BaseHead<DetDataSample, RPNOutputs, Tensor[]> {
     if (!(coder instanceof DeltaXYWHBBoxCoder)) throw ctx.error('bbox_coder.type', 'RPNHead decodes with DeltaXYWHBBoxCoder');
     const perCell = new Set(gen.numBasePriors);
     if (perCell.size !== 1) throw ctx.error('anchor_generator', 'every level needs the same number of anchors per cell');
-    // the loss side builds these; building them now checks the config
-    ctx.build(LOSSES, o.loss_cls, 'loss_cls');
-    ctx.build(LOSSES, o.loss_bbox, 'loss_bbox');
+    this.lossCls = ctx.build(LOSSES, o.loss_cls, 'loss_cls') as Loss;
+    this.lossBbox = ctx.build(LOSSES, o.loss_bbox, 'loss_bbox') as Loss;
+    if ((o.loss_cls as { use_sigmoid?: boolean }).use_sigmoid !== true) {
+      throw ctx.error('loss_cls.use_sigmoid', 'RPNHead scores anchors with one sigmoid logit: only true is accepted');
+    }
+    this.regDecodedBbox = o.reg_decoded_bbox;
     this.anchorGenerator = gen;
     this.bboxCoder = coder;
     this.numAnchors = gen.numBasePriors[0];
@@ -103,13 +119,87 @@ export class RPNHead extends BaseHead<DetDataSample, RPNOutputs, Tensor[]> {
     return { clsScores, bboxPreds };
   }
 
-  lossByFeat(_out: RPNOutputs, _samples: readonly DetDataSample[]): LossDict {
-    throw new UserError("RPNHead: the 'loss' mode is not available yet (inference only)");
+  /** The train_cfg (mmdetection's `rpn_head.update(train_cfg=train_cfg.rpn)`) and the assigner / sampler built from it. */
+  setTrainCfg(cfg: AnchorTrainCfg, parts: AssignAndSample): void {
+    this.trainCfg = cfg;
+    this.assignAndSample = parts;
   }
 
-  /** Proposals [P, 5] per image. */
-  predictByFeat(out: RPNOutputs, samples: readonly DetDataSample[]): Tensor[] {
-    const cfg = this.testCfg;
+  /**
+   * mmdetection's RPNHead.loss_by_feat (AnchorHead's, class-agnostic: every GT is class 0):
+   * per level `loss_rpn_cls` (sigmoid CE of the objectness against positives 1 / negatives 0,
+   * label weights from the targets) and `loss_rpn_bbox` (the bbox loss on the deltas, or on the
+   * decoded boxes with reg_decoded_bbox, of the positives), each / avg_factor = the sum over
+   * images of the sampling results' avg_factor. Lists with one entry per level.
+   */
+  lossByFeat(out: RPNOutputs, samples: readonly DetDataSample[]): LossDict {
+    const targets = this.targets(out, samples);
+    const lossCls: Tensor[] = [];
+    const lossBbox: Tensor[] = [];
+    const avgFactor = targets.avgFactor;
+    let start = 0;
+    out.clsScores.forEach((cls, l) => {
+      const n = targets.levelSizes[l];
+      const level = levelSlices(targets.images, start, n);
+      const anchors = F.constant(hostTensor('float32', [n * samples.length, 4], tileRows(targets.anchors.subarray(4 * start, 4 * (start + n)), samples.length)));
+      const score = F.reshape(F.transpose(cls, [0, 2, 3, 1]), [-1, 1]);
+      const labels = F.constant(hostTensor('int32', [level.labels.length], level.labels));
+      lossCls.push(this.lossCls.forward(score, labels, { weight: F.constant(hostTensor('float32', [level.labelWeights.length], level.labelWeights)), avgFactor }));
+      let pred = F.reshape(F.transpose(out.bboxPreds[l], [0, 2, 3, 1]), [-1, 4]);
+      if (this.regDecodedBbox) pred = this.bboxCoder.decode(anchors, pred);
+      const m = level.labels.length;
+      const bt = F.constant(hostTensor('float32', [m, 4], level.bboxTargets));
+      lossBbox.push(this.lossBbox.forward(pred, bt, { weight: F.constant(hostTensor('float32', [m, 4], level.bboxWeights)), avgFactor }));
+      start += n;
+    });
+    return new Map<string, Tensor[]>([
+      ['loss_rpn_cls', lossCls],
+      ['loss_rpn_bbox', lossBbox],
+    ]);
+  }
+
+  /**
+   * mmdetection's loss_and_predict: the losses and, from the same outputs, the proposals [P, 5]
+   * per image under `proposalCfg` (train_cfg.rpn_proposal), detached from the graph.
+   */
+  lossAndPredict(feats: readonly Tensor[], samples: readonly DetDataSample[], proposalCfg: RPNTestCfg): { losses: LossDict; proposals: Tensor[] } {
+    const out = this.forward(feats);
+    const losses = this.lossByFeat(out, samples);
+    const proposals = this.predictByFeat(out, samples, proposalCfg).map((p) => F.constant(F.toHost(p)));
+    return { losses, proposals };
+  }
+
+  /** Per image the targets of every anchor (levels concatenated), the anchors and avg_factor. */
+  targets(out: RPNOutputs, samples: readonly DetDataSample[]) {
+    const parts = this.assignAndSample;
+    const cfg = this.trainCfg;
+    if (!parts || !cfg) throw new UserError("RPNHead: the 'loss' mode needs train_cfg.rpn (assigner, sampler, allowed_border, pos_weight) in the model config");
+    const sizes = out.clsScores.map((t) => [t.shape[2], t.shape[3]] as [number, number]);
+    const levels = this.anchorGenerator.gridPriors(sizes).map((a) => F.toHost(a).data as Float32Array);
+    const anchors = concatFloat(levels);
+    const options = { numClasses: 1, allowedBorder: cfg.allowed_border, posWeight: cfg.pos_weight, encode: (p: Float32Array, g: Float32Array) => this.encodeTargets(p, g) };
+    const images = samples.map((s, i) => {
+      const padShape = s.metainfo.pad_shape;
+      if (!padShape) throw new UserError(`detection sample ${i} has no pad_shape in its metainfo (the RPN's valid anchors need it)`);
+      const valid = concatBytes(this.anchorGenerator.validFlags(sizes, padShape));
+      const { gt, ignore } = hostGt(s, i);
+      // the RPN is class-agnostic: every GT is of class 0 (mmdetection's TwoStageDetector.loss)
+      return anchorImageTargets(anchors, valid, imageShapeOf(s, i), { bboxes: gt.bboxes, labels: new Int32Array(gt.labels.length) }, ignore, parts, options);
+    });
+    const avgFactor = images.reduce((a, t) => a + t.avgFactor, 0);
+    return { images, anchors, levelSizes: levels.map((a) => a.length / 4), avgFactor };
+  }
+
+  /** Regression targets of the positives: deltas, or the GT boxes themselves with reg_decoded_bbox. */
+  private encodeTargets(priors: Float32Array, gts: Float32Array): Float32Array {
+    if (this.regDecodedBbox) return gts;
+    const t = (b: Float32Array) => F.constant(hostTensor('float32', [b.length / 4, 4], b));
+    return Float32Array.from(F.toHost(this.bboxCoder.encode(t(priors), t(gts))).data as Float32Array);
+  }
+
+  /** Proposals [P, 5] per image (test_cfg.rpn, or the training proposal cfg). */
+  predictByFeat(out: RPNOutputs, samples: readonly DetDataSample[], proposalCfg?: RPNTestCfg): Tensor[] {
+    const cfg = proposalCfg ?? this.testCfg;
     if (!cfg) throw new UserError('RPNHead: predicting proposals needs test_cfg.rpn (nms_pre, max_per_img, nms, min_bbox_size)');
     const sizes = out.clsScores.map((t) => [t.shape[2], t.shape[3]] as [number, number]);
     const anchors = this.anchorGenerator.gridPriors(sizes);
@@ -147,6 +237,40 @@ export class RPNHead extends BaseHead<DetDataSample, RPNOutputs, Tensor[]> {
     const keep = indexTensor(batchedNmsKeep(box, score, level, cfg.nms, cfg.max_per_img));
     return F.concat([F.gather(box, keep), F.reshape(F.gather(score, keep), [-1, 1])], 1);
   }
+}
+
+/** Rows [start, start + n) of every image's targets, image after image (one level of the batch). */
+function levelSlices(images: readonly AnchorImageTargets[], start: number, n: number) {
+  const cat = <T extends Float32Array | Int32Array>(pick: (t: AnchorImageTargets) => T, width: number, make: (len: number) => T): T => {
+    const out = make(images.length * n * width);
+    images.forEach((t, i) => out.set(pick(t).subarray(width * start, width * (start + n)), i * n * width));
+    return out;
+  };
+  return {
+    labels: cat((t) => t.labels, 1, (k) => new Int32Array(k)),
+    labelWeights: cat((t) => t.labelWeights, 1, (k) => new Float32Array(k)),
+    bboxTargets: cat((t) => t.bboxTargets, 4, (k) => new Float32Array(k)),
+    bboxWeights: cat((t) => t.bboxWeights, 4, (k) => new Float32Array(k)),
+  };
+}
+
+function concatFloat(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+}
+
+/** `rows` repeated `times` times (the same anchors for every image of the batch). */
+function tileRows(rows: Float32Array, times: number): Float32Array {
+  const out = new Float32Array(rows.length * times);
+  for (let i = 0; i < times; i++) out.set(rows, i * rows.length);
+  return out;
 }
 
 /** Indices of the boxes [N, 4] whose width and height are both > `min`. */

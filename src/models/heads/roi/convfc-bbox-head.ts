@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { Module } from '../../../core/module';
-import { UserError } from '../../../core/errors';
 import * as F from '../../../core/ops';
 import type { Tensor } from '../../../core/tensor';
 import { ConvModule } from '../../../nn/conv-module';
@@ -14,6 +13,10 @@ import { componentCfg } from './component-cfg';
 import { DeltaXYWHBBoxCoder } from '../../task-modules/coders/delta-xywh-bbox-coder';
 import { multiclassNms, type Detections } from './multiclass-nms';
 import type { RCNNTestCfg } from './rcnn-test-cfg';
+import type { RCNNTrainCfg } from './rcnn-train-cfg';
+import type { Loss } from '../../losses/loss';
+import type { SamplingResult } from '../../task-modules/samplers/sampling-result';
+import { bboxHeadLoss, type BBoxLossResult } from './bbox-head-loss';
 
 const count = z.number().int().min(0).default(0);
 const linearCfg = z.object({ type: z.literal('Linear') }).strict();
@@ -66,7 +69,10 @@ export interface BBoxHeadOutputs {
 export class ConvFCBBoxHead extends Module {
   readonly numClasses: number;
   readonly regClassAgnostic: boolean;
+  readonly regDecodedBbox: boolean;
   readonly bboxCoder: DeltaXYWHBBoxCoder;
+  readonly lossCls: Loss;
+  readonly lossBbox: Loss;
   readonly fcCls: Linear;
   readonly fcReg: Linear;
   private readonly shared: Branch;
@@ -77,8 +83,9 @@ export class ConvFCBBoxHead extends Module {
     super();
     const coder = ctx.build(TASK_UTILS, o.bbox_coder, 'bbox_coder');
     if (!(coder instanceof DeltaXYWHBBoxCoder)) throw ctx.error('bbox_coder.type', 'the box head decodes with DeltaXYWHBBoxCoder');
-    ctx.build(LOSSES, o.loss_cls, 'loss_cls');
-    ctx.build(LOSSES, o.loss_bbox, 'loss_bbox');
+    this.lossCls = ctx.build(LOSSES, o.loss_cls, 'loss_cls') as Loss;
+    this.lossBbox = ctx.build(LOSSES, o.loss_bbox, 'loss_bbox') as Loss;
+    this.regDecodedBbox = o.reg_decoded_bbox;
     this.bboxCoder = coder;
     this.numClasses = o.num_classes;
     this.regClassAgnostic = o.reg_class_agnostic;
@@ -127,8 +134,9 @@ export class ConvFCBBoxHead extends Module {
     return multiclassNms(boxes, scores, cfg.score_thr, cfg.nms, cfg.max_per_img);
   }
 
-  lossByFeat(): never {
-    throw new UserError(`${this.typeName}: the 'loss' mode is not available yet (inference only)`);
+  /** mmdetection's loss_and_target for the sampled RoIs [R, 5] of `results` (see bbox-head-loss.ts). */
+  lossAndTarget(out: BBoxHeadOutputs, rois: Tensor, results: readonly SamplingResult[], cfg: RCNNTrainCfg): BBoxLossResult {
+    return bboxHeadLoss(this, out, rois, results, cfg.pos_weight);
   }
 }
 

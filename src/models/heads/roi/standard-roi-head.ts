@@ -16,6 +16,13 @@ import type { Detections } from './multiclass-nms';
 import { rcnnTestCfg, type RCNNTestCfg } from './rcnn-test-cfg';
 import type { RoIDetections, RoIHead, RoIHeadOutputNames, RoIHeadResult } from './roi-head';
 import { SingleRoIExtractor } from './single-roi-extractor';
+import { hostTensor } from '../../../core/host-tensor';
+import type { LossDict } from '../../../structures/named-tensors';
+import type { SamplingResult } from '../../task-modules/samplers/sampling-result';
+import type { AssignAndSample } from '../assign-and-sample';
+import { hostGt } from '../host-gt';
+import type { BBoxTargets } from './bbox-targets';
+import type { RCNNTrainCfg } from './rcnn-train-cfg';
 
 export const standardRoIHeadOptions = z
   .object({
@@ -52,6 +59,8 @@ export class StandardRoIHead extends Module implements RoIHead {
   readonly maskRoiExtractor: SingleRoIExtractor | null = null;
   readonly maskHead: FCNMaskHead | null = null;
   testCfg: RCNNTestCfg | null;
+  trainCfg: RCNNTrainCfg | null = null;
+  bboxAssignAndSample: AssignAndSample | null = null;
 
   constructor(o: z.output<typeof standardRoIHeadOptions>, ctx: BuildContext) {
     super();
@@ -116,6 +125,47 @@ export class StandardRoIHead extends Module implements RoIHead {
     const probs = own.map((m) => (m.shape[0] > 0 ? F.sigmoid(m) : m));
     return head.predictByFeat(probs, detections, samples, rescale, cfg, (i) => [['mask_pred_label', own[i]]]);
   }
+
+  // --- loss path ------------------------------------------------------------------------------
+
+  /** mmdetection's `roi_head.update(train_cfg=train_cfg.rcnn)` with the assigner / sampler built from it. */
+  setTrainCfg(cfg: RCNNTrainCfg, parts: AssignAndSample): void {
+    this.trainCfg = cfg;
+    this.bboxAssignAndSample = parts;
+  }
+
+  /**
+   * mmdetection's StandardRoIHead.loss (box branch): per image the proposals [P_i, 5]
+   * (detached) are assigned to the GT and sampled (the GT boxes prepended with
+   * add_gt_as_proposals), the sampled RoIs of all images pooled and scored as one batch, and
+   * the box head's loss_and_target gives `loss_cls`, `acc`, `loss_bbox`.
+   */
+  loss(feats: readonly Tensor[], proposals: readonly Tensor[], samples: readonly DetDataSample[]): RoIHeadLossResult {
+    const parts = this.bboxAssignAndSample;
+    const cfg = this.trainCfg;
+    if (!parts || !cfg) throw new UserError("StandardRoIHead: the 'loss' mode needs train_cfg.rcnn (assigner, sampler, pos_weight) in the model config");
+    const results = samples.map((s, i) => {
+      const { gt, ignore } = hostGt(s, i);
+      const boxes = F.toHost(proposals[i]).data as Float32Array;
+      const priors = new Float32Array((boxes.length / 5) * 4);
+      for (let k = 0; k < boxes.length / 5; k++) priors.set(boxes.subarray(5 * k, 5 * k + 4), 4 * k);
+      return parts.run(priors, gt, ignore).sampling;
+    });
+    const rois = bbox2roi(results.map((r) => F.constant(hostTensor('float32', [r.posInds.length + r.negInds.length, 4], r.priors))));
+    const roiFeats = this.bboxRoiExtractor.forward(feats.slice(0, this.bboxRoiExtractor.numInputs), rois);
+    const out = this.bboxHead.forward(roiFeats);
+    const { losses, targets } = this.bboxHead.lossAndTarget(out, rois, results, cfg);
+    return { losses, samplingResults: results, rois, targets };
+  }
+}
+
+/** What the loss path computed: the losses and, for inspection, what they were computed on. */
+export interface RoIHeadLossResult {
+  losses: LossDict;
+  samplingResults: SamplingResult[];
+  /** [R, 5] the sampled RoIs (image index, x1, y1, x2, y2). */
+  rois: Tensor;
+  targets: BBoxTargets;
 }
 
 /** mmdetection's bbox2roi: each image's boxes prefixed by the image index, concatenated. */

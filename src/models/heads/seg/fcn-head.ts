@@ -178,7 +178,8 @@ export class FCNHead extends BaseHead<SegDataSample, Tensor, Tensor> {
     for (const l of this.lossDecode) {
       const name = l.lossName ?? 'loss_ce';
       const v = l.forward(resized, target, { ignoreIndex: this.ignoreIndex });
-      losses.set(name, losses.has(name) ? F.add(losses.get(name)!, v) : v);
+      const prev = losses.get(name) as Tensor | undefined;
+      losses.set(name, prev ? F.add(prev, v) : v);
     }
     const pred = F.toHost(F.argmax(resized, 1)).data as Int32Array;
     const gt = labels.data as Int32Array;

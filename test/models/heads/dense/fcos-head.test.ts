@@ -7,6 +7,9 @@ import { FCOSHead, type FCOSHeadOptions } from '../../../../src/models/heads/den
 import { Boxes } from '../../../../src/structures/boxes';
 import { DetDataSample } from '../../../../src/structures/det-data-sample';
 import { describeOnBackends, type Harness } from '../../../core/helpers/backends';
+import { centernessTargets, fcosImageTargets } from '../../../../src/models/heads/dense/fcos-targets';
+import { InstanceData } from '../../../../src/structures/instance-data';
+import type { Tensor } from '../../../../src/core/tensor';
 
 const BASE: FCOSHeadOptions & { type: string } = {
   type: 'FCOSHead',
@@ -121,7 +124,89 @@ describe('FCOSHead options', function () {
     expect(() => head({ test_cfg: { ...BASE.test_cfg, nms: { type: 'soft_nms', iou_threshold: 0.5 } } })).to.throw(ConfigError, /nms/);
   });
 
-  it('refuses the loss side with a clear error for now', function () {
-    expect(() => head().lossByFeat({ clsScores: [], bboxPreds: [], centernesses: [] }, [])).to.throw(/not available yet/);
+});
+
+/**
+ * Targets by hand. Points: level 0 (stride 8) (4,4) (12,4) (4,12) (12,12); level 1 (stride 16)
+ * (8,8). GTs: A (0,0,16,16) class 1, B (-100,-100,108,108) class 0, C (2,2,10,10) class 0.
+ * Level 0 lies inside A (max distance 12 in [-1, 64]); (4,4) also inside C, the smaller one;
+ * B's distances from level-0 points exceed 64. Level 1's point: 8 from A (not in [64, 1e8]),
+ * 108 from B (in it).
+ */
+describe('fcosImageTargets (FCOS regress ranges, centre sampling, norm_on_bbox)', function () {
+  const points = [Float32Array.of(4, 4, 12, 4, 4, 12, 12, 12), Float32Array.of(8, 8)];
+  const gt = { bboxes: Float32Array.of(0, 0, 16, 16, -100, -100, 108, 108, 2, 2, 10, 10), labels: Int32Array.of(1, 0, 0) };
+  const cfg = { numClasses: 2, strides: [8, 16], regressRanges: [[-1, 64], [64, 1e8]] as [number, number][], centerSampling: false, centerSampleRadius: 1.5, normOnBbox: true };
+
+  it('smallest GT among those a point lies in whose largest distance is in the level range; distances / stride', function () {
+    const t = fcosImageTargets(points, gt, cfg);
+    expect(Array.from(t.labels)).to.deep.equal([0, 1, 1, 1, 0]);
+    const want = [
+      [2 / 8, 2 / 8, 6 / 8, 6 / 8], // (4,4) to C
+      [12 / 8, 4 / 8, 4 / 8, 12 / 8], // (12,4) to A
+      [4 / 8, 12 / 8, 12 / 8, 4 / 8],
+      [12 / 8, 12 / 8, 4 / 8, 4 / 8],
+      [108 / 16, 108 / 16, 100 / 16, 100 / 16], // (8,8) to B
+    ];
+    expect(Array.from(t.bboxTargets)).to.deep.equal(want.flat());
+    expect(Array.from(fcosImageTargets(points, gt, { ...cfg, normOnBbox: false }).bboxTargets.subarray(16))).to.deep.equal([108, 108, 100, 100]);
+  });
+
+  it('centre sampling: a point must lie within radius * stride of the GT centre (strictly inside the cut box)', function () {
+    // radius 0.5: level 0 squares of half-size 4: C's (2..10) keeps (4,4); A's (4..12) touches (12,4) etc. only at its edge;
+    // level 1 half-size 8 around B's centre (4,4): (-4..12) keeps (8,8)
+    const t = fcosImageTargets(points, gt, { ...cfg, centerSampling: true, centerSampleRadius: 0.5 });
+    expect(Array.from(t.labels)).to.deep.equal([0, 2, 2, 2, 0]);
+    const none = fcosImageTargets(points, gt, { ...cfg, centerSampling: true, centerSampleRadius: 0.25 });
+    expect(Array.from(none.labels)).to.deep.equal([2, 2, 2, 2, 2]);
+  });
+
+  it('no GT: every point is background', function () {
+    const t = fcosImageTargets(points, { bboxes: new Float32Array(0), labels: new Int32Array(0) }, cfg);
+    expect(Array.from(t.labels)).to.deep.equal([2, 2, 2, 2, 2]);
+  });
+
+  it('centerness targets sqrt(min/max(l, r) * min/max(t, b))', function () {
+    const c = centernessTargets(Float32Array.of(2, 2, 6, 6, 1, 3, 1, 1));
+    expect(c[0]).to.be.closeTo(1 / 3, 1e-7);
+    expect(c[1]).to.be.closeTo(Math.sqrt(1 / 3), 1e-7);
+  });
+});
+
+describeOnBackends('FCOSHead.lossByFeat', (h) => {
+  const zeros = (shape: number[]) => h.f32(shape, new Array(shape.reduce((a, b) => a * b, 1)).fill(0));
+  const out = () => ({ clsScores: [zeros([1, 2, 2, 2]), zeros([1, 2, 1, 1])], bboxPreds: [zeros([1, 4, 2, 2]), zeros([1, 4, 1, 1])], centernesses: [zeros([1, 1, 2, 2]), zeros([1, 1, 1, 1])] });
+  const sample = (boxes: number[][], labels: number[]) => {
+    const s = new DetDataSample({ img_shape: [16, 16], pad_shape: [16, 16] });
+    s.gt_instances = new InstanceData({ bboxes: Boxes.fromRows(boxes), labels: Int32Array.from(labels) });
+    return s;
+  };
+  const read = (l: Map<string, unknown>, k: string) => h.read(l.get(k) as Tensor).data[0] as number;
+
+  it('an image without GT: focal loss over every point / 1, zero box and centerness losses, all finite', () => {
+    const m = head();
+    m.train();
+    const losses = h.run(() => m.lossByFeat(out(), [sample([], [])]));
+    // logits 0: p = 0.5, background target: BCE ln 2 times (1 - alpha) p^2 = 0.75 * 0.25, over 5 points x 2 classes
+    expect(read(losses, 'loss_cls')).to.be.closeTo(10 * 0.1875 * Math.LN2, 1e-5);
+    expect(read(losses, 'loss_bbox')).to.equal(0);
+    expect(read(losses, 'loss_centerness')).to.equal(0);
+  });
+
+  it('one positive: loss_cls / 1, IoU loss weighted by its centerness target, centerness BCE', () => {
+    const m = head({ norm_on_bbox: true, loss_bbox: { type: 'IoULoss', mode: 'linear' } });
+    m.train();
+    // GT (2, 2, 6, 6) around point (4, 4): distances 2, targets 0.25 each (centerness 1); the only positive
+    const o = out();
+    o.bboxPreds[0] = h.f32([1, 4, 2, 2], [0.25, 0, 0, 0, 0.25, 0, 0, 0, 0.125, 0, 0, 0, 0.125, 0, 0, 0]);
+    const losses = h.run(() => m.lossByFeat(o, [sample([[2, 2, 6, 6]], [1])]));
+    // positive: class 1 target 1 at p 0.5: BCE ln 2 * alpha 0.25 * 0.25; the other 9 elements background
+    expect(read(losses, 'loss_cls')).to.be.closeTo(0.0625 * Math.LN2 + 9 * 0.1875 * Math.LN2, 1e-5);
+    // boxes decoded from the pixel point (4, 4) and the stride-normalised distances (0.25, 0.25, 0.125, 0.125)
+    // and (0.25, 0.25, 0.25, 0.25): (3.75, 3.75, 4.125, 4.125) inside (3.75, 3.75, 4.25, 4.25)
+    const iou = (0.375 * 0.375) / (0.5 * 0.5);
+    expect(read(losses, 'loss_bbox')).to.be.closeTo(1 - iou, 1e-5);
+    // centerness logit 0 against target 1: ln 2
+    expect(read(losses, 'loss_centerness')).to.be.closeTo(Math.LN2, 1e-6);
   });
 });
