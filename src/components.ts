@@ -91,6 +91,7 @@ import './training/hooks/dist-sampler-seed-hook';
 import './training/hooks/logger-hook';
 import './training/hooks/param-scheduler-hook';
 import './training/hooks/checkpoint-hook';
+import './training/hooks/ema-hook';
 import './data/datasets/topdown-coco-dataset';
 import './data/transforms/random-resize';
 import './data/transforms/center-crop';

@@ -28,7 +28,7 @@ export interface TrainingCheckpoint {
   paramSchedulers?: Record<string, unknown>[];
   /** mmengine MessageHub state: runtime_info written as given; log_scalars read back as dicts. */
   messageHub?: Record<string, unknown>;
-  /** Other top-level entries of a checkpoint read back (written by other tools). */
+  /** Other top-level entries (`ema_state_dict`, ..., or what other tools wrote), written and read back as given. */
   extra?: Record<string, unknown>;
 }
 
@@ -59,6 +59,7 @@ export async function saveTrainingCheckpoint(path: string, ckpt: TrainingCheckpo
   ];
   if (ckpt.optimizer) root.push(['optimizer', optimizerToPickle(ckpt.optimizer, tensor)]);
   if (ckpt.paramSchedulers) root.push(['param_schedulers', ckpt.paramSchedulers.map((s) => toPickle(s, tensor))]);
+  for (const [k, v] of Object.entries(ckpt.extra ?? {})) root.push([k, toPickle(v, tensor)]);
   const data = pickle(new PickleDict(root));
   await writeFileAtomic(path, async (out) => {
     const zip = new ZipWriter(out);
@@ -125,6 +126,7 @@ export async function readTrainingCheckpoint(path: string, opts: ReadTrainingChe
       else if (k === 'optimizer') ckpt.optimizer = await readOptimizer(pth, v, src.name);
       else if (k === 'param_schedulers') ckpt.paramSchedulers = (await plain(v)) as Record<string, unknown>[];
       else if (k === 'message_hub') ckpt.messageHub = (await plain(v)) as Record<string, unknown>;
+      else if (k === 'ema_state_dict' && v instanceof PyDict) extra.ema_state_dict = await readStateDict(pth, v, src.name); // mmengine's EMAHook: tensors by name
       else Object.defineProperty(extra, String(k), { value: await plain(v), enumerable: true, writable: true, configurable: true });
     }
     if (Object.keys(extra).length) ckpt.extra = extra;

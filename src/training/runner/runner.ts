@@ -69,6 +69,8 @@ export class Runner {
   private optim: OptimWrapper | null = null;
   private schedulers: ParamScheduler[] = [];
   private params: Map<string, Parameter> | null = null;
+  /** Set once a checkpoint has been loaded for resuming (hooks restore their own state then). */
+  resuming = false;
   trainLoop: TrainLoop | null = null;
   valLoop: EvalLoop | null = null;
   testLoop: EvalLoop | null = null;
@@ -240,6 +242,7 @@ export class Runner {
       return;
     }
     this.resumeFrom(from, ckpt);
+    this.resuming = true;
     await this.callHook('afterLoadCheckpoint', ckpt);
   }
 

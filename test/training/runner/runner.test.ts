@@ -128,6 +128,32 @@ describe('training: Runner', function () {
     for (const [step, v] of lb) expect(v, `loss at ${step}`).to.equal(la.get(step));
   });
 
+  it('EMAHook: averaged weights in state_dict, training weights in ema_state_dict, exact across a resume', async () => {
+    const cfg = (extra: Record<string, unknown> = {}) =>
+      toyConfig({
+        train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: 3, val_interval: 3 },
+        default_hooks: { checkpoint: { type: 'CheckpointHook', interval: 1 } },
+        custom_hooks: [{ type: 'EMAHook', ema_type: 'ExpMomentumEMA', momentum: 0.0002, gamma: 4, priority: 49 }, ...((extra.crash as unknown[]) ?? [])],
+        ...(extra.resume ? { resume: true } : {}),
+      });
+    const { runner: a } = await runToy(dir('ema-a'), cfg());
+    const ck = await readTrainingCheckpoint(join(a.workDir, 'epoch_3.pth'));
+    const ema = ck.extra!.ema_state_dict as Map<string, import('../../../src/core/host-tensor').HostTensor>;
+    expect(Number(ema.get('steps')!.data[0])).to.equal(12);
+    // the live model holds the training weights: ema_state_dict's module.*; state_dict holds the averages
+    const live = a.model.stateDict();
+    const w = 'head.classifier.weight';
+    expect(Buffer.from(ema.get(`module.${w}`)!.data.buffer).equals(Buffer.from(live.get(w)!.data.buffer))).to.equal(true);
+    expect(Buffer.from(ck.stateDict.get(w)!.data.buffer).equals(Buffer.from(live.get(w)!.data.buffer))).to.equal(false);
+    const bDir = dir('ema-b');
+    await runToy(bDir, cfg({ crash: [{ type: 'CrashHook', at: 7 }] })).catch(() => undefined);
+    const { runner: b } = await runToy(bDir, cfg({ resume: true }), 42);
+    const cb = await readTrainingCheckpoint(join(b.workDir, 'epoch_3.pth'));
+    const emaB = cb.extra!.ema_state_dict as Map<string, import('../../../src/core/host-tensor').HostTensor>;
+    for (const [k, t] of ck.stateDict) expect(Buffer.from(cb.stateDict.get(k)!.data.buffer).equals(Buffer.from(t.data.buffer)), k).to.equal(true);
+    for (const [k, t] of ema) expect(Buffer.from(emaB.get(k)!.data.buffer).equals(Buffer.from(t.data.buffer)), k).to.equal(true);
+  });
+
   it('runs an iteration-based schedule: iter_N checkpoints, validation every val_interval', async () => {
     const { runner } = await runToy(
       dir('iter'),
