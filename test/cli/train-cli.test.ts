@@ -74,6 +74,16 @@ describe('cli: hrdet train', function () {
     expect(b.paramSchedulers).to.deep.equal(a.paramSchedulers);
   });
 
+  it('hrdet test evaluates a checkpoint to the metric training logged for the same weights', () => {
+    const whole = join(dir, 'whole');
+    const r = hrdet(['test', join(dir, 'toy.json'), '--checkpoint', join(whole, 'iter_16.pth'), '--split', 'val', '--work-dir', join(dir, 'test'), '--plugin', PLUGIN], { env: { HRDET_BACKEND: 'wasm' } });
+    expect(r.code, r.stderr).to.equal(0);
+    const metrics = JSON.parse(r.stdout) as Record<string, number>;
+    const run = readdirSync(whole).find((f) => /^\d{8}_\d{6}$/.test(f))!;
+    const logged = readFileSync(join(whole, run, 'vis_data', 'scalars.json'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>).filter((l) => 'accuracy/top1' in l);
+    expect(metrics['accuracy/top1']).to.equal(logged[logged.length - 1]['accuracy/top1']);
+  });
+
   it('writes the config as Python beside the checkpoints and refuses a missing resume file in one line', () => {
     expect(existsSync(join(dir, 'whole', 'toy.py'))).to.equal(true);
     expect(readFileSync(join(dir, 'whole', 'toy.py'), 'utf8')).to.match(/^train_cfg = dict\(/m);

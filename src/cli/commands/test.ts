@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
 import { test } from '../../apis/test';
+import { UserError } from '../../core/errors';
 import { globalOptions, useBackend } from '../global-options';
 
 interface TestCliOptions {
+  checkpoint?: string;
   workDir?: string;
   split: 'test' | 'val';
 }
@@ -12,7 +14,8 @@ export function register(program: Command): void {
     .command('test')
     .description("evaluate a checkpoint on the config's test (or val) set with its evaluator (mmdetection's tools/test.py)")
     .argument('<config>', 'config file')
-    .argument('<checkpoint>', 'checkpoint file (.pth or .safetensors)')
+    .argument('[checkpoint]', 'checkpoint file (.pth); or give it as --checkpoint')
+    .option('--checkpoint <file>', 'checkpoint file (.pth)')
     .option('--work-dir <dir>', "where the log and the metrics JSON go (default: the config's work_dir, else work_dirs/<config name>)")
     .addOption(new Option('--split <split>', 'which dataloader and evaluator').choices(['test', 'val']).default('test'))
     .addHelpText(
@@ -21,10 +24,14 @@ export function register(program: Command): void {
 Prints the metrics as JSON on stdout and writes them to <work_dir>/<timestamp>/<timestamp>.json.
 
 Examples:
-  $ hrdet test configs/synthetic/hrnet-w18-small_synthetic-cls.json work_dirs/hrnet-w18-small_synthetic-cls/epoch_10.pth --split val`,
+  $ hrdet test configs/synthetic/hrnet-w18-small_synthetic-cls.json work_dirs/hrnet-w18-small_synthetic-cls/epoch_4.pth --split val
+  $ hrdet test configs/synthetic/fcn_hrnet-w18-small_synthetic-seg.json --checkpoint work_dirs/fcn_hrnet-w18-small_synthetic-seg/iter_2000.pth --split val`,
     )
-    .action(async (config: string, checkpoint: string, opts: TestCliOptions, cmd: Command) => {
+    .action(async (config: string, positional: string | undefined, opts: TestCliOptions, cmd: Command) => {
       const g = globalOptions(cmd);
+      if (positional && opts.checkpoint && positional !== opts.checkpoint) throw new UserError(`two checkpoints given: '${positional}' and --checkpoint '${opts.checkpoint}'`);
+      const checkpoint = positional ?? opts.checkpoint;
+      if (!checkpoint) throw new UserError('hrdet test needs a checkpoint: hrdet test <config> <checkpoint> (or --checkpoint <file>)');
       await useBackend(g);
       const r = await test(config, checkpoint, { workDir: opts.workDir, split: opts.split, cfgOptions: g.cfgOptions, plugins: g.plugin });
       process.stdout.write(`${JSON.stringify(r.metrics, null, 2)}\n`);
