@@ -18,6 +18,8 @@ import { HOOKS } from '../../../src/registry/registries';
 import { SilentLogger, type Progress } from '../../../src/registry/services';
 import { Hook } from '../../../src/training/hooks/hook';
 import { Runner } from '../../../src/training/runner/runner';
+import { EVENT } from '../../../src/training/visualization/event-proto';
+import { readTfRecords } from '../../../src/training/visualization/tfrecord';
 import { toyConfig } from './toy-cls-dataset';
 
 const quiet: Progress = { start: () => ({ tick: () => {}, stop: () => {} }) };
@@ -152,6 +154,17 @@ describe('training: Runner', function () {
     const emaB = cb.extra!.ema_state_dict as Map<string, import('../../../src/core/host-tensor').HostTensor>;
     for (const [k, t] of ck.stateDict) expect(Buffer.from(cb.stateDict.get(k)!.data.buffer).equals(Buffer.from(t.data.buffer)), k).to.equal(true);
     for (const [k, t] of ema) expect(Buffer.from(emaB.get(k)!.data.buffer).equals(Buffer.from(t.data.buffer)), k).to.equal(true);
+  });
+
+  it('writes TensorBoard events beside scalars.json: every record CRC-checked, the same losses at the same steps', async () => {
+    const { runner } = await runToy(dir('tb'), toyConfig({ train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: 1 }, visualizer: { type: 'Visualizer', vis_backends: [{ type: 'LocalVisBackend' }, { type: 'TensorboardVisBackend' }] } }));
+    const vis = join(runner.logDir, 'vis_data');
+    const file = readdirSync(vis).find((f) => f.startsWith('events.out.tfevents.'))!;
+    const events = readTfRecords(readFileSync(join(vis, file))).map((r) => EVENT.toObject(EVENT.decode(r), { longs: Number }) as { step?: number; summary?: { value: { tag: string; simple_value: number }[] } });
+    const tb = events.filter((e) => e.summary?.value[0]?.tag === 'loss').map((e) => [e.step, e.summary!.value[0].simple_value]);
+    const local = scalarLines(runner).filter((l) => 'loss' in l).map((l) => [l.step, Math.fround(l.loss)]);
+    expect(tb).to.deep.equal(local);
+    expect(tb).to.have.length(2);
   });
 
   it('runs an iteration-based schedule: iter_N checkpoints, validation every val_interval', async () => {
