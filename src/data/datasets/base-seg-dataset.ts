@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, FileError } from '../../core/errors';
@@ -8,6 +8,7 @@ import { buildPipeline } from '../transforms/compose';
 import type { Results } from '../transforms/results';
 import { BaseDataset, baseDatasetOptions, type BaseDatasetConfig } from './base-dataset';
 import { mmsegRandomPalette } from './numpy-palette';
+import { isDir, listFiles } from './list-files';
 
 const rgb = z.array(z.number().int().min(0).max(255)).length(3);
 
@@ -121,24 +122,7 @@ export class BaseSegDataset extends BaseDataset<SegDataInfo> {
   }
 }
 
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
-/** Files under `dir`, recursively, relative to it; names starting with '.' are skipped (mmengine's list_dir_or_file). */
-function listFiles(dir: string, root = dir): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, e.name);
-    if (e.isDirectory() || (e.isSymbolicLink() && isDir(full))) out.push(...listFiles(full, root));
-    else if (!e.name.startsWith('.')) out.push(relative(root, full));
-  }
-  return out;
-}
 
 function fail(ctx: BuildContext | undefined, key: string, detail: string): Error {
   return ctx ? ctx.error(key, detail) : new ConfigError(key, detail);

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { FileError } from '../../core/errors';
@@ -7,6 +7,7 @@ import type { BuildContext } from '../../registry/build-context';
 import { buildPipeline } from '../transforms/compose';
 import type { Results } from '../transforms/results';
 import { BaseDataset, baseDatasetOptions, type BaseDatasetConfig } from './base-dataset';
+import { isDir, listFiles } from './list-files';
 
 export const CUSTOM_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif'] as const;
 
@@ -110,24 +111,7 @@ export class CustomDataset extends BaseDataset<ClsDataInfo> {
   }
 }
 
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
-/** Files under `dir`, recursively, relative to it (mmengine's list_dir_or_file, hidden files skipped). */
-function listFiles(dir: string, root = dir): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, e.name);
-    if (e.isDirectory() || (e.isSymbolicLink() && isDir(full))) out.push(...listFiles(full, root));
-    else if (!e.name.startsWith('.')) out.push(relative(root, full));
-  }
-  return out;
-}
 
 /** The class names of `classes` (a list, or a file read relative to the working folder as mmpretrain) over metainfo's. */
 function classNames(o: CustomDatasetOptions, ctx: BuildContext): readonly string[] | null {

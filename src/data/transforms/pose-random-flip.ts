@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { UserError } from '../../core/errors';
-import type { FlipDirection } from '../../structures/boxes';
 import { TRANSFORMS } from '../../registry/registries';
 import type { BuildContext } from '../../registry/build-context';
 import { flipImage } from './image-ops';
 import { need, type PoseResults } from './pose-results';
 import type { Transform } from './results';
+import { chooseFlip, flipChoices, type FlipChoices } from './flip-choice';
 
 const direction = z.enum(['horizontal', 'vertical', 'diagonal']);
 const prob = z.number().min(0).max(1);
@@ -26,17 +26,15 @@ export type PoseRandomFlipOptions = z.output<typeof poseRandomFlipSchema>;
  * is `img_shape`, or `input_size` once TopdownAffine has cropped. Draws from `results.rng`.
  */
 export class PoseRandomFlip implements Transform {
-  private readonly choices: { dir: FlipDirection | null; p: number }[];
+  private readonly choices: FlipChoices;
 
   constructor(o: PoseRandomFlipOptions) {
-    const dirs = Array.isArray(o.direction) ? o.direction : [o.direction];
-    const probs = Array.isArray(o.prob) ? o.prob : dirs.map(() => (o.prob as number) / dirs.length);
-    this.choices = [...dirs.map((dir, i) => ({ dir, p: probs[i] })), { dir: null, p: 1 - probs.reduce((a, b) => a + b, 0) }];
+    this.choices = flipChoices(o.prob, o.direction);
   }
 
   transform(results: PoseResults): PoseResults {
     if (!results.rng) throw new UserError(`${results.img_path ?? '<results>'}: RandomFlip needs results.rng, the seeded generator the data loader passes`);
-    const dir = this.choose(results.rng.next());
+    const dir = chooseFlip(this.choices, results.rng.next());
     if (dir === null) return { ...results, flip: false, flip_direction: null };
     const img = need(results, 'img', 'RandomFlip', 'put LoadImage before it');
     const [w, h] = results.input_size ?? [(results.img_shape ?? [img.height, img.width])[1], (results.img_shape ?? [img.height, img.width])[0]];
@@ -57,15 +55,6 @@ export class PoseRandomFlip implements Transform {
     return out;
   }
 
-  /** The direction whose cumulative probability first exceeds u (numpy's choice with p). */
-  private choose(u: number): FlipDirection | null {
-    let acc = 0;
-    for (const c of this.choices) {
-      acc += c.p;
-      if (u < acc) return c.dir;
-    }
-    return null;
-  }
 }
 
 function reorder<T>(values: readonly T[], indices: readonly number[]): T[] {

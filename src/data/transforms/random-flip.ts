@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { UserError } from '../../core/errors';
-import type { FlipDirection } from '../../structures/boxes';
 import { TRANSFORMS } from '../../registry/registries';
 import type { BuildContext } from '../../registry/build-context';
 import { flipImage } from './image-ops';
 import { flipMasks } from './mask-ops';
 import type { Results, Transform } from './results';
+import { chooseFlip, flipChoices, type FlipChoices } from './flip-choice';
 
 const direction = z.enum(['horizontal', 'vertical', 'diagonal']);
 const prob = z.number().min(0).max(1);
@@ -27,20 +27,18 @@ export type RandomFlipOptions = z.output<typeof randomFlipSchema>;
  * `flip` and `flip_direction`. The draw comes from `results.rng`, the loader's seeded generator.
  */
 export class RandomFlip implements Transform {
-  private readonly choices: { dir: FlipDirection | null; p: number }[];
+  private readonly choices: FlipChoices;
 
   private readonly swapSegLabels: readonly [number, number][] | null;
 
   constructor(o: RandomFlipOptions) {
     this.swapSegLabels = o.swap_seg_labels ?? null;
-    const dirs = Array.isArray(o.direction) ? o.direction : [o.direction];
-    const probs = Array.isArray(o.prob) ? o.prob : dirs.map(() => (o.prob as number) / dirs.length);
-    this.choices = [...dirs.map((dir, i) => ({ dir, p: probs[i] })), { dir: null, p: 1 - probs.reduce((a, b) => a + b, 0) }];
+    this.choices = flipChoices(o.prob, o.direction);
   }
 
   transform(results: Results): Results {
     if (!results.rng) throw new UserError(`${results.img_path ?? '<results>'}: RandomFlip needs results.rng, the seeded generator the data loader passes`);
-    const dir = this.choose(results.rng.next());
+    const dir = chooseFlip(this.choices, results.rng.next());
     const out: Results = { ...results, flip: dir !== null, flip_direction: dir };
     if (dir === null) return out;
     const img = results.img;
@@ -56,15 +54,6 @@ export class RandomFlip implements Transform {
     return out;
   }
 
-  /** The direction whose cumulative probability first exceeds u (numpy's choice with p). */
-  private choose(u: number): FlipDirection | null {
-    let acc = 0;
-    for (const c of this.choices) {
-      acc += c.p;
-      if (u < acc) return c.dir;
-    }
-    return null;
-  }
 }
 
 /** Each pair's labels exchanged (mmcv's swap_seg_labels, read from the unswapped map). */

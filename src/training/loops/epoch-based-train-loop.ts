@@ -23,14 +23,10 @@ export type EpochBasedTrainLoopOptions = z.output<typeof epochBasedTrainLoopSche
  */
 export class EpochBasedTrainLoop extends TrainLoop {
   readonly maxEpochs: number;
-  readonly valBegin: number;
-  readonly valInterval: number;
 
   constructor(runner: Runner, dataloader: DataLoader, o: EpochBasedTrainLoopOptions) {
-    super(runner, dataloader);
+    super(runner, dataloader, o.val_begin, o.val_interval);
     this.maxEpochs = o.max_epochs;
-    this.valBegin = o.val_begin;
-    this.valInterval = o.val_interval;
   }
 
   get maxIters(): number {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { withEngine } from '../../core/engine-context';
 import type { DataLoader } from '../../data/loader';
 import type { Evaluator } from '../../evaluation/metrics/evaluator';
@@ -6,6 +7,12 @@ import type { DataBatch } from '../../models/data-preprocessors/data-preprocesso
 import type { Runner } from '../runner/runner';
 import { preprocess } from '../runner/train-step';
 import { BaseLoop } from './base-loop';
+
+/** float16 inference is not available on tfjs: only `fp16: false`. */
+export const evalLoopSchema = z.object({ fp16: z.literal(false).default(false) }).strict();
+/** What the runner passes besides the config's options. */
+export const evalLoopParts = evalLoopSchema.extend({ runner: z.custom<Runner>(), dataloader: z.custom<DataLoader>(), evaluator: z.custom<Evaluator>() });
+export type EvalLoopParts = z.output<typeof evalLoopParts>;
 
 /**
  * mmengine's ValLoop and TestLoop: the model in eval mode over the whole loader in `predict`

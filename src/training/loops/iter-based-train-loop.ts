@@ -24,14 +24,10 @@ export type IterBasedTrainLoopOptions = z.output<typeof iterBasedTrainLoopSchema
  */
 export class IterBasedTrainLoop extends TrainLoop {
   readonly maxIters: number;
-  readonly valBegin: number;
-  readonly valInterval: number;
 
   constructor(runner: Runner, dataloader: DataLoader, o: IterBasedTrainLoopOptions) {
-    super(runner, dataloader);
+    super(runner, dataloader, o.val_begin, o.val_interval);
     this.maxIters = o.max_iters;
-    this.valBegin = o.val_begin;
-    this.valInterval = o.val_interval;
   }
 
   get maxEpochs(): number {

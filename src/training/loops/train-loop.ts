@@ -1,6 +1,8 @@
 import { Random, seed as seedGlobal } from '../../core/random';
 import type { DataBatch } from '../../models/data-preprocessors/data-preprocessor';
 import { trainStep } from '../runner/train-step';
+import type { DataLoader } from '../../data/loader';
+import type { Runner } from '../runner/runner';
 import { BaseLoop } from './base-loop';
 
 /** The generator stream of iteration i: dropout, samplers and other draws of a step. */
@@ -25,8 +27,16 @@ export abstract class TrainLoop extends BaseLoop {
   protected epochDone = false;
   abstract readonly maxEpochs: number;
   abstract readonly maxIters: number;
-  abstract readonly valBegin: number;
-  abstract readonly valInterval: number;
+
+  constructor(
+    runner: Runner,
+    dataloader: DataLoader,
+    /** Validation from this epoch (or iteration) on, every `valInterval`, and after the last. */
+    readonly valBegin: number,
+    readonly valInterval: number,
+  ) {
+    super(runner, dataloader);
+  }
 
   protected async runIter(batchIdx: number, batch: DataBatch): Promise<void> {
     const r = this.runner;

@@ -157,24 +157,24 @@ export class Runner {
 
   /** mmengine's Runner.val(): the val loop alone (after loading `load_from`). */
   async val(): Promise<Record<string, unknown>> {
-    setDefaultEngine(this.engine);
-    this.valLoop = this.buildEvalLoop('val') ?? failNoEval('val', this.file);
-    await this.loadOrResume();
-    await this.callHook('beforeRun');
-    const m = await this.valLoop.run();
-    await this.callHook('afterRun');
-    return m;
+    return this.evaluate('val');
   }
 
   /** mmengine's Runner.test(). */
   async test(): Promise<Record<string, unknown>> {
+    return this.evaluate('test');
+  }
+
+  private async evaluate(mode: 'val' | 'test'): Promise<Record<string, unknown>> {
     setDefaultEngine(this.engine);
-    this.testLoop = this.buildEvalLoop('test') ?? failNoEval('test', this.file);
+    const loop = this.buildEvalLoop(mode) ?? failNoEval(mode, this.file);
+    if (mode === 'val') this.valLoop = loop;
+    else this.testLoop = loop;
     await this.loadOrResume();
     await this.callHook('beforeRun');
-    const m = await this.testLoop.run();
+    const metrics = await loop.run();
     await this.callHook('afterRun');
-    return m;
+    return metrics;
   }
 
   /** Call `point` on every hook that has it, in priority order, awaiting each. */
