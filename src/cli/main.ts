@@ -12,13 +12,14 @@ import * as evalCoco from './commands/eval-coco';
 import * as evalSeg from './commands/eval-seg';
 import * as trainCmd from './commands/train';
 import * as testCmd from './commands/test';
+import * as inferCmd from './commands/infer';
 
 /** A command is one file in commands/ exporting `register(program)`; list it here to ship it. */
 interface CommandModule {
   register(program: Command): void;
 }
 
-export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, makeDataset, evalCoco, evalSeg, trainCmd, testCmd];
+export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, makeDataset, evalCoco, evalSeg, trainCmd, testCmd, inferCmd];
 
 const EXAMPLES = `
 Examples:
