@@ -11,13 +11,14 @@ import * as makeDataset from './commands/make-dataset';
 import * as evalCoco from './commands/eval-coco';
 import * as evalSeg from './commands/eval-seg';
 import * as trainCmd from './commands/train';
+import * as benchmark from './commands/benchmark';
 
 /** A command is one file in commands/ exporting `register(program)`; list it here to ship it. */
 interface CommandModule {
   register(program: Command): void;
 }
 
-export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, makeDataset, evalCoco, evalSeg, trainCmd];
+export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, makeDataset, evalCoco, evalSeg, trainCmd, benchmark];
 
 const EXAMPLES = `
 Examples:
