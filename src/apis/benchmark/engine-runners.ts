@@ -18,6 +18,8 @@ import { StageTimer } from './stage-timer';
 export interface EngineRun {
   ms: number;
   stages: Record<string, number>;
+  /** Proposals that reached the RoI head, whole batch (two-stage detectors on tfjs). */
+  rois?: number;
 }
 
 /** A model prepared on one engine for one batch size. */
@@ -92,7 +94,8 @@ export class TfjsRunner implements EngineRunner {
         ms = performance.now() - t0;
       }),
     );
-    return { ms, stages: this.timer ? this.timer.split(ms) : {} };
+    const rois = this.timer?.roiCount;
+    return { ms, stages: this.timer ? this.timer.split(ms) : {}, ...(rois !== null && rois !== undefined ? { rois } : {}) };
   }
 
   async dispose(): Promise<void> {}

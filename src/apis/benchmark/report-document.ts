@@ -72,7 +72,8 @@ export function reportDocument(r: BenchmarkResults): ReportDocument {
     title: 'Stage split (tfjs, median ms)',
     paragraphs: [
       'Timed on the eager tfjs engine by wrapping the model\'s own modules: backbone, neck, heads (RPN or dense head, RoI extractors and box heads), and post-processing (the rest of the predict path: decoding, score filtering, NMS, reading results to the host). ' +
-        'The stages of a run add up to its total; each column is the median over the runs, so the columns need not add up to the median total exactly. onnx rows time the whole graph only.',
+        'The stages of a run add up to its total; each column is the median over the runs, so the columns need not add up to the median total exactly. onnx rows time the whole graph only. ' +
+        'RoIs / image: proposals that reached the RoI head (at most test_cfg.rpn.max_per_img); the RoI head\'s time follows it, and with random weights it differs from model to model.',
     ],
     tables: [stageTable(r.rows)],
   });
@@ -155,8 +156,8 @@ function countNotes(rows: BenchmarkRow[]): string[] {
 function stageTable(rows: BenchmarkRow[]): Table {
   const staged = rows.filter((r) => Object.keys(r.stages_ms).length > 0);
   return {
-    header: ['model', 'batch', ...STAGES.map((s) => s.replace('_', '-')), 'median total', 'heads by part'],
-    right: [false, true, ...STAGES.map(() => true), true, false],
+    header: ['model', 'batch', ...STAGES.map((s) => s.replace('_', '-')), 'median total', 'heads by part', 'RoIs / image'],
+    right: [false, true, ...STAGES.map(() => true), true, false, true],
     rows: staged.map((r) => [
       r.model,
       String(r.batch),
@@ -166,6 +167,7 @@ function stageTable(rows: BenchmarkRow[]): Table {
         .filter(([k]) => k.startsWith('heads.'))
         .map(([k, v]) => `${k.slice('heads.'.length)} ${fixed(v, 1)}`)
         .join(', '),
+      r.rois_per_image === null ? '' : String(Math.round(r.rois_per_image)),
     ]),
   };
 }

@@ -37,6 +37,11 @@ export interface BenchmarkRow {
   rss_before_mb: number;
   /** Median ms per stage (tfjs: backbone, neck, heads, post_processing, and the heads by part as `heads.<child>`); empty where the engine times the whole graph only. */
   stages_ms: Record<string, number>;
+  /**
+   * Proposals per image that reached the RoI head (median over runs; two-stage detectors on
+   * tfjs, else null): the RoI head's time follows it, and with random weights it varies by model.
+   */
+  rois_per_image: number | null;
   /** One-minute load average over the row's runs: [lowest, highest]. */
   load_average: [number, number];
   /** Accuracy of the checkpoint on the dataset (`--checkpoint` and `--dataset`); empty otherwise. */

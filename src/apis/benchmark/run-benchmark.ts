@@ -394,10 +394,16 @@ function toRow(s: Subject, provider: string, batch: number, rec: { runs: EngineR
     peak_memory_mb: Math.round(rec.peak),
     rss_before_mb: Math.round(rec.before),
     stages_ms: medianStages(rec.runs.map((r) => r.stages)),
+    rois_per_image: roisPerImage(rec.runs, batch),
     load_average: rec.load,
     metrics: { ...s.metrics },
     notes: [...s.notes],
   };
+}
+
+function roisPerImage(runs: EngineRun[], batch: number): number | null {
+  const counts = runs.map((r) => r.rois).filter((v): v is number => v !== undefined);
+  return counts.length ? latencyStats(counts).median / batch : null;
 }
 
 function describeEngines(backend: BackendReport | null, o: Normalised): Pick<MachineInfo, 'backend' | 'threads'> {

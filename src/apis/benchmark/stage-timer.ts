@@ -1,5 +1,6 @@
 import type { Module } from '../../core/module';
 import type { FeatureModel } from '../../models/feature-model';
+import { TwoStageDetector } from '../../models/detectors/two-stage-detector';
 
 export type Stage = 'backbone' | 'neck' | 'heads';
 
@@ -23,6 +24,8 @@ export class StageTimer {
   /** The heads' time by top-level child (rpn_head, roi_head, bbox_head, ...). */
   private readonly headParts = new Map<string, number>();
   private depth = 0;
+  /** Proposals the RoI head received in the run (two-stage detectors), else null. */
+  private rois: number | null = null;
   private readonly undo: (() => void)[] = [];
 
   constructor(model: FeatureModel) {
@@ -31,11 +34,18 @@ export class StageTimer {
       else if (name === 'neck') this.wrap(child, 'neck');
       else for (const [, m] of child.namedModules()) this.wrap(m, 'heads', name);
     }
+    if (model instanceof TwoStageDetector) this.countRoIs(model);
+  }
+
+  /** RoIs the RoI head got in the last run: its cost follows them, and they depend on the weights. */
+  get roiCount(): number | null {
+    return this.rois;
   }
 
   reset(): void {
     this.acc.backbone = this.acc.neck = this.acc.heads = 0;
     for (const k of this.headParts.keys()) this.headParts.set(k, 0);
+    if (this.rois !== null) this.rois = 0;
   }
 
   /**
@@ -52,6 +62,23 @@ export class StageTimer {
   /** Put every wrapped forward back. */
   restore(): void {
     for (const u of this.undo.splice(0).reverse()) u();
+  }
+
+  private countRoIs(model: TwoStageDetector): void {
+    const head = model.roiHead as unknown as { predict: (...args: unknown[]) => unknown };
+    const original = head.predict;
+    const hadOwn = Object.prototype.hasOwnProperty.call(head, 'predict');
+    const timer = this;
+    this.rois = 0;
+    head.predict = function (this: unknown, ...args: unknown[]) {
+      const proposals = args[1] as readonly { shape: readonly number[] }[];
+      timer.rois = (timer.rois ?? 0) + proposals.reduce((n, p) => n + p.shape[0], 0);
+      return original.apply(this, args);
+    };
+    this.undo.push(() => {
+      if (hadOwn) head.predict = original;
+      else delete (head as { predict?: unknown }).predict;
+    });
   }
 
   private wrap(m: Module, stage: Stage, part?: string): void {

@@ -33,6 +33,7 @@ function row(model: string, engine: string, batch: number, median: number, extra
     peak_memory_mb: 900,
     rss_before_mb: 800,
     stages_ms: engine === 'tfjs' ? { backbone: median * 0.5, neck: median * 0.2, heads: median * 0.2, post_processing: median * 0.1 } : {},
+    rois_per_image: engine === 'tfjs' ? 1000 : null,
     load_average: [2, 3],
     metrics: {},
     notes: [],

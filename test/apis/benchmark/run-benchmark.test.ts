@@ -72,6 +72,8 @@ describe('runBenchmark: tiny Faster R-CNN and FCOS on tfjs and onnx', function (
     expect(part.params).to.be.below(tf.params);
     expect(tf.macs_counted).to.match(/RoI box head at 100 RoIs/);
     expect(Object.keys(tf.stages_ms)).to.include.members(['heads.rpn_head', 'heads.roi_head']);
+    expect(tf.rois_per_image).to.be.within(1, 100); // test_cfg.rpn.max_per_img of the tiny config
+    expect(results.rows.find((r) => r.model === 'tiny-fcos')!.rois_per_image).to.equal(null);
   });
 
   it('records the machine: cpus, model, load average, node, backend, threads', () => {
