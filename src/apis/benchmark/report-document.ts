@@ -62,6 +62,7 @@ export function reportDocument(r: BenchmarkResults): ReportDocument {
         'Published params and GFLOPs are the sources\' figures (see below; their GFLOPs are multiply-accumulates too, in their own units). Latency is one batch; img/s = batch / median.',
     ],
     tables: [resultsTable(r.rows)],
+    bullets: roiWarnings(r.rows),
   });
   sections.push({
     title: 'What the counts cover',
@@ -101,6 +102,18 @@ export function reportDocument(r: BenchmarkResults): ReportDocument {
     });
   }
   return { title: s.preset === 'hrnet-vs-resnet' ? 'HRNetV2p against ResNet-FPN: latency and complexity' : 'hrdet benchmark', sections };
+}
+
+/** Two-stage rows whose RoI heads got different numbers of proposals: their totals do not compare. */
+function roiWarnings(rows: BenchmarkRow[]): string[] {
+  const counted = rows.filter((r) => r.rois_per_image !== null);
+  const counts = [...new Set(counted.map((r) => Math.round(r.rois_per_image!)))];
+  if (counts.length < 2) return [];
+  const each = [...new Map(counted.map((r) => [r.model, Math.round(r.rois_per_image!)])).entries()].map(([m, n]) => `${m} ${n}`).join(', ');
+  return [
+    `The RoI heads got different numbers of proposals per image (${each}): the tfjs totals of these two-stage detectors are not comparable, because RoI-head time follows the proposal count, which with random weights depends on the model. ` +
+      'Compare backbone + neck + heads.rpn_head in the stage split (the network up to the proposals), or run with checkpoints.',
+  ];
 }
 
 function shapesText(shapes: Record<string, number[]>): string {
