@@ -42,5 +42,7 @@ export { Hook, PRIORITIES, type TrainOutputs } from './training/hooks/hook';
 export { Runner, type RunnerOptions } from './training/runner/runner';
 export { MessageHub } from './training/runner/message-hub';
 export { train, type TrainOptions, type TrainResult } from './apis/train';
+export { runBenchmark, type BenchmarkOptions, type BenchmarkOutcome, type EvaluateFn } from './apis/benchmark/run-benchmark';
+export type { BenchmarkResults, BenchmarkRow } from './apis/benchmark/results';
 export { fromOfficialConfig, readOfficialConfig, officialFamily, type HrdetConfig } from './models/official-config';
 export const version: string = require('../../package.json').version;

@@ -13,13 +13,14 @@ import * as evalSeg from './commands/eval-seg';
 import * as trainCmd from './commands/train';
 import * as testCmd from './commands/test';
 import * as inferCmd from './commands/infer';
+import * as benchmark from './commands/benchmark';
 
 /** A command is one file in commands/ exporting `register(program)`; list it here to ship it. */
 interface CommandModule {
   register(program: Command): void;
 }
 
-export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, makeDataset, evalCoco, evalSeg, trainCmd, testCmd, inferCmd];
+export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, makeDataset, evalCoco, evalSeg, trainCmd, testCmd, inferCmd, benchmark];
 
 const EXAMPLES = `
 Examples:
