@@ -93,6 +93,30 @@ const CASES: Case[] = [
     lossFactor: 3,
     metricAbove: 0.4, // an untrained model scores 0
   },
+  ...(['faster-rcnn_r18_fpn_synthetic'] as const).map(
+    (name): Case => ({
+      config: `configs/synthetic/${name}.json`,
+      task: 'det',
+      data: { train: 2, val: 1, size: [256, 256] },
+      overrides: (r) => ({
+        train_dataloader: {
+          batch_size: 2,
+          dataset: {
+            data_root: r,
+            pipeline: [{ type: 'LoadImageFromFile' }, { type: 'LoadAnnotations', with_bbox: true }, { type: 'Resize', scale: [256, 256], keep_ratio: true }, { type: 'RandomFlip', prob: 0 }, { type: 'PackDetInputs' }],
+          },
+        },
+        val_dataloader: { dataset: { data_root: r, ann_file: 'annotations/instances_train.json', data_prefix: { img: 'train/' } } },
+        val_evaluator: { ann_file: join(r, 'annotations/instances_train.json') },
+        train_cfg: { max_epochs: 30, val_interval: 30 },
+        param_scheduler: [{ type: 'LinearLR', start_factor: 0.1, by_epoch: false, begin: 0, end: 5 }],
+        default_hooks: { logger: { type: 'LoggerHook', interval: 1 }, checkpoint: { type: 'CheckpointHook', interval: 30, save_best: null } },
+      }),
+      metric: 'coco/bbox_mAP',
+      lossFactor: 3,
+      metricAbove: 0.1, // an untrained detector scores 0
+    }),
+  ),
 ];
 
 describe('training: the synthetic configs learn (memorising a few images)', function () {
