@@ -36,5 +36,6 @@ export * from './io';
 export { buildModel, type BuildModelOptions, type BuiltModel } from './apis/build-model';
 export { loadWeights, loadStateDictInto } from './apis/load-weights';
 export { forwardTfjs, forwardFiles, tfjsEngine } from './apis/forward';
+export { plotLog, plotScalarCurves, type PlotLogOptions, type PlotLogResult } from './apis/plot-log';
 export { fromOfficialConfig, readOfficialConfig, officialFamily, type HrdetConfig } from './models/official-config';
 export const version: string = require('../../package.json').version;

@@ -10,13 +10,14 @@ import * as exportCmd from './commands/export';
 import * as makeDataset from './commands/make-dataset';
 import * as evalCoco from './commands/eval-coco';
 import * as evalSeg from './commands/eval-seg';
+import * as plotLogCmd from './commands/plot-log';
 
 /** A command is one file in commands/ exporting `register(program)`; list it here to ship it. */
 interface CommandModule {
   register(program: Command): void;
 }
 
-export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, makeDataset, evalCoco, evalSeg];
+export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, makeDataset, evalCoco, evalSeg, plotLogCmd];
 
 const EXAMPLES = `
 Examples:
