@@ -6,7 +6,7 @@ layers), with the heads of mmpose's HeatmapHead and mmseg's FCNHead (resize_conc
 parameter counts are printed so the TypeScript side can check them against hrdet's.
 
     OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/train_bench_torch.py --model pose|seg \
-        [--steps 5] [--warmup 2] [--mem-steps 10]
+        [--batch 2] [--size HxW] [--steps 5] [--warmup 2] [--mem-steps 10] [--serve]
 
 Prints one JSON line: params, forward / forward+backward / update medians (ms), RSS before and
 after --mem-steps further steps. With --serve it answers the bench's commands on stdin instead.
@@ -199,16 +199,19 @@ def main():
     ap.add_argument('--warmup', type=int, default=2)
     ap.add_argument('--mem-steps', type=int, default=10)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--batch', type=int, default=2)
+    ap.add_argument('--size', default='', help='HxW input (default: 256x192 pose, 512x512 seg)')
     ap.add_argument('--serve', action='store_true', help='answer commands on stdin (see serve)')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    B = 2
+    B = a.batch
+    H, W = map(int, a.size.split('x')) if a.size else (256, 192) if a.model == 'pose' else (512, 512)
     if a.model == 'pose':
-        net, H, W = PoseHRNet(), 256, 192
+        net = PoseHRNet()
         target = (torch.rand(B, 17, H // 4, W // 4), torch.ones(B, 17))
     else:
-        net, H, W = SegHRNet(), 512, 512
+        net = SegHRNet()
         labels = torch.randint(0, 19, (B, H, W))
         labels[torch.rand(B, H, W) < 0.1] = 255
         target = labels
@@ -233,7 +236,7 @@ def main():
     for _ in range(a.warmup):
         forward_only()
         step()
-    info = {'model': a.model, 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'params': sum(p.numel() for p in net.parameters())}
+    info = {'model': a.model, 'batch': B, 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'params': sum(p.numel() for p in net.parameters())}
     if a.serve:
         serve(info, forward_only, step)
         return
