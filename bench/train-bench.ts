@@ -17,10 +17,10 @@
  * OPENBLAS_CORETYPE=SkylakeX; no_grad for the forward) in another, and the two are alternated
  * repetition by repetition, so each ratio compares runs seconds apart on a shared machine.
  * Targets: hrdet step <= 3x PyTorch's on wasm; backward <= 2.5x forward.
- * Writes bench/results/train-bench.json and bench/results/train-bench.md.
+ * Writes bench/results/train-bench.json and .md (--out <path without extension> elsewhere).
  *
  *   node dist/bench/train-bench.js [--models pose,seg] [--backends wasm,cpu] [--steps 5]
- *       [--warmup 2] [--mem-steps 10] [--batch 2] [--no-peer] [--peer-threads 2]
+ *       [--warmup 2] [--mem-steps 10] [--batch 2] [--no-peer] [--peer-threads 2] [--out bench/results/train-bench]
  * A model that runs out of wasm memory (its heap is at most 4 GiB) is recorded as failed and
  * measured again, both sides, at half the side length (same batch).
  */
@@ -380,10 +380,10 @@ async function main() {
     rows,
     failed,
   };
-  const dir = path.join(ROOT, 'bench', 'results');
-  writeAtomic(path.join(dir, 'train-bench.json'), `${JSON.stringify(doc, null, 2)}\n`);
-  writeAtomic(path.join(dir, 'train-bench.md'), `# bench/train-bench (${doc.date}, steps ${steps}, warm-up ${warmup}, memory steps ${memSteps})\n\n${md}`);
-  console.log(`wrote ${path.relative(process.cwd(), path.join(dir, 'train-bench.json'))} and train-bench.md`);
+  const out = path.resolve(arg('--out', path.join(ROOT, 'bench', 'results', 'train-bench')));
+  writeAtomic(`${out}.json`, `${JSON.stringify(doc, null, 2)}\n`);
+  writeAtomic(`${out}.md`, `# bench/train-bench (${doc.date}, steps ${steps}, warm-up ${warmup}, memory steps ${memSteps}, PyTorch threads ${peerThreads})\n\n${md}`);
+  console.log(`wrote ${path.relative(process.cwd(), out)}.json and .md`);
 }
 
 main().catch((e) => {
