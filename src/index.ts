@@ -44,5 +44,6 @@ export { MessageHub } from './training/runner/message-hub';
 export { train, type TrainOptions, type TrainResult } from './apis/train';
 export { runBenchmark, type BenchmarkOptions, type BenchmarkOutcome, type EvaluateFn } from './apis/benchmark/run-benchmark';
 export type { BenchmarkResults, BenchmarkRow } from './apis/benchmark/results';
+export { plotLog, plotScalarCurves, type PlotLogOptions, type PlotLogResult } from './apis/plot-log';
 export { fromOfficialConfig, readOfficialConfig, officialFamily, type HrdetConfig } from './models/official-config';
 export const version: string = require('../../package.json').version;

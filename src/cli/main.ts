@@ -14,13 +14,14 @@ import * as trainCmd from './commands/train';
 import * as testCmd from './commands/test';
 import * as inferCmd from './commands/infer';
 import * as benchmark from './commands/benchmark';
+import * as plotLogCmd from './commands/plot-log';
 
 /** A command is one file in commands/ exporting `register(program)`; list it here to ship it. */
 interface CommandModule {
   register(program: Command): void;
 }
 
-export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, makeDataset, evalCoco, evalSeg, trainCmd, testCmd, inferCmd, benchmark];
+export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, makeDataset, evalCoco, evalSeg, trainCmd, testCmd, inferCmd, benchmark, plotLogCmd];
 
 const EXAMPLES = `
 Examples:
