@@ -9,6 +9,7 @@ import { defaultContainer } from '../registry/container';
 import { Runner } from '../training/runner/runner';
 import { buildModel } from './build-model';
 import { tfjsEngine } from './forward';
+import { plotScalarCurves } from './plot-log';
 
 export interface TrainOptions {
   /** Default: the config's work_dir, else `work_dirs/<config name>` (mmengine's). */
@@ -25,6 +26,8 @@ export interface TrainResult {
   workDir: string;
   /** The text log and vis_data of this run. */
   logDir: string;
+  /** `vis_data/curve.png`, when the run logged a loss. */
+  curve?: string;
 }
 
 /** The run's work folder: --work-dir, then the config's work_dir, then work_dirs/<config name>. */
@@ -57,7 +60,26 @@ export async function train(configPath: string, o: TrainOptions = {}): Promise<T
   await writeFileAtomic(join(workDir, `${basename(configPath, extname(configPath))}.py`), async (out) => out.write(Buffer.from(configText)));
   const runner = new Runner({ model, config: full, file: configPath, workDir, engine: tfjsEngine(), container, configText });
   await runner.train();
-  return { runner, workDir, logDir: runner.logDir };
+  const curve = await drawCurves(runner);
+  return { runner, workDir, logDir: runner.logDir, ...(curve ? { curve } : {}) };
+}
+
+/**
+ * The run's loss (and first validation metric) curves as `vis_data/curve.png`, as
+ * `hrdet plot-log` draws them. A picture that cannot be drawn is a warning, never a failed run.
+ */
+async function drawCurves(runner: Runner): Promise<string | undefined> {
+  const scalars = join(runner.logDir, 'vis_data', 'scalars.json');
+  if (!existsSync(scalars)) return undefined;
+  const metric = [...runner.messageHub.logScalars.keys()].find((k) => k.startsWith('val/'))?.slice('val/'.length);
+  const out = join(runner.logDir, 'vis_data', 'curve.png');
+  try {
+    const r = await plotScalarCurves(scalars, metric ? ['loss', metric] : ['loss'], out);
+    return r ? out : undefined;
+  } catch (e) {
+    runner.logger.warn(`the loss curve was not drawn: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 /** Refuse a resume file that does not exist before anything is built. */

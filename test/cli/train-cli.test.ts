@@ -49,7 +49,9 @@ describe('cli: hrdet train', function () {
     const cfg = join(dir, 'toy.json');
     const whole = hrdet(['train', cfg, '--work-dir', join(dir, 'whole'), '--plugin', PLUGIN], { env: { HRDET_BACKEND: 'wasm' } });
     expect(whole.code, whole.stderr).to.equal(0);
-    expect(whole.stdout).to.match(/^trained 16 iterations; checkpoints in .*whole, logs in .*whole\/\d{8}_\d{6}\n$/);
+    expect(whole.stdout).to.match(/^trained 16 iterations; checkpoints in .*whole, logs in .*whole\/\d{8}_\d{6}, curves in .*curve\.png\n$/);
+    const curve = /curves in (.*curve\.png)/.exec(whole.stdout)![1];
+    expect(readFileSync(curve).subarray(1, 4).toString()).to.equal('PNG');
     const wd = join(dir, 'killed');
     const args = [cfg, '--work-dir', wd, '--plugin', PLUGIN];
     // three kills, each some time into a run; every later run resumes from the last whole checkpoint

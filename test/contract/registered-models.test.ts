@@ -124,6 +124,7 @@ function checkPredictions(model: BaseModel, samples: DataSample[]): void {
       expect(kp.shape[0]).to.equal(1);
       expect([...(kp.data as Float32Array)].every(Number.isFinite)).to.equal(true);
       expect(s.pred_instances!.keypoint_scores!.shape).to.deep.equal([1, kp.shape[1]]);
+      expect([...(s.pred_instances!.keypoint_scores!.data as Float32Array)].every(Number.isFinite), 'keypoint scores finite').to.equal(true);
     } else if (s instanceof SegDataSample) {
       const pred = s.pred_sem_seg!;
       expect(pred.shape.slice(1)).to.deep.equal(s.metainfo.ori_shape);

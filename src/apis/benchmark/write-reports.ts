@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../io/atomic-write';
 import { benchmarkCharts, type ChartSpec } from './charts';
-import { renderSvg, svgToPng } from './render-chart';
+import { renderVegaLiteSvg, svgToPng } from '../../training/visualization/render-chart';
 import { reportDocument, type ReportDocument, type Table } from './report-document';
 import type { BenchmarkResults } from './results';
 
@@ -17,14 +17,14 @@ export interface RenderedChart extends ChartSpec {
 export async function writeReports(results: BenchmarkResults, outDir: string): Promise<string[]> {
   const doc = reportDocument(results);
   const charts: RenderedChart[] = [];
-  for (const c of benchmarkCharts(results)) charts.push({ ...c, svg: await renderSvg(c.spec), png: `chart-${c.id}.png` });
+  for (const c of benchmarkCharts(results)) charts.push({ ...c, svg: await renderVegaLiteSvg(c.spec), png: `chart-${c.id}.png` });
   const files: string[] = [];
   const write = async (name: string, bytes: Uint8Array) => {
     const file = path.join(outDir, name);
     await writeFileAtomic(file, (w) => w.write(bytes));
     files.push(file);
   };
-  for (const c of charts) await write(c.png, await svgToPng(c.svg));
+  for (const c of charts) await write(c.png, await svgToPng(c.svg, 144));
   await write('report.md', Buffer.from(toMarkdown(doc, charts)));
   await write('report.html', Buffer.from(toHtml(doc, charts)));
   return files;

@@ -32,6 +32,6 @@ Examples:
       checkResumeArg(opts.resume);
       await useBackend(g);
       const r = await train(config, { workDir: opts.workDir, resume: opts.resume, cfgOptions: g.cfgOptions, plugins: g.plugin });
-      process.stdout.write(`trained ${r.runner.iter} iterations; checkpoints in ${r.workDir}, logs in ${r.logDir}\n`);
+      process.stdout.write(`trained ${r.runner.iter} iterations; checkpoints in ${r.workDir}, logs in ${r.logDir}${r.curve ? `, curves in ${r.curve}` : ''}\n`);
     });
 }

@@ -70,8 +70,9 @@ export class MSRAHeatmap {
   }
 
   /** Heatmaps [K, H, W] → keypoints [K, 2] in input-crop pixels and scores [K]. */
-  decode(heatmaps: Float32Array, K: number): DecodedKeypoints {
-    const [W, H] = this.heatmapSize;
+  decode(heatmaps: Float32Array, K: number, H = this.heatmapSize[1], W = this.heatmapSize[0]): DecodedKeypoints {
+    // the maxima are searched on the heatmaps as they are; the scale stays the configured one (mmpose's)
+    if (heatmaps.length !== K * H * W) throw new Error(`MSRAHeatmap.decode: ${heatmaps.length} values are not ${K} heatmaps of ${H}x${W}`);
     const { keypoints, scores } = heatmapMaxima(heatmaps, K, H, W);
     if (this.unbiased) refineDark(keypoints, blurredLog(heatmaps, K, H, W, this.blurKernelSize), K, H, W);
     else refineQuarter(keypoints, heatmaps, K, H, W);

@@ -58,7 +58,8 @@ export class LogProcessor {
       ? `Epoch(${pos.mode}) [${pos.epoch}][${String(pos.step).padStart(width)}/${pos.total}]`
       : `Iter(${pos.mode}) [${String(pos.step).padStart(width)}/${pos.total}]`;
     const timing = ['lr', 'eta', 'time', 'data_time', 'memory'];
-    const fmt = (k: string, v: number) => `${k}: ${Number.isInteger(v) && !/loss|time/.test(k) ? v : v.toFixed(d)}`;
+    // metrics and losses are Python floats in mmengine: always {:.4f}
+    const fmt = (k: string, v: number) => `${k}: ${v.toFixed(d)}`;
     const rest = Object.entries(values).filter(([k]) => !timing.includes(k)).map(([k, v]) => fmt(k, v));
     const times = ['time', 'data_time'].filter((k) => values[k] !== undefined).map((k) => fmt(k, values[k]));
     if (pos.mode !== 'train') return [head, ...rest, ...times.reverse()].join('  ');

@@ -29,7 +29,7 @@ export async function renderVegaLiteSvg(spec: Record<string, unknown>): Promise<
   }
 }
 
-/** Rasterise SVG text to PNG bytes (sharp: libvips with librsvg), one pixel per SVG unit. */
-export function svgToPng(svg: string): Promise<Buffer> {
-  return sharp(Buffer.from(svg)).png().toBuffer();
+/** Rasterise SVG text to PNG bytes (sharp: libvips with librsvg) at `density` dpi (72: one pixel per SVG unit). */
+export function svgToPng(svg: string, density = 72): Promise<Buffer> {
+  return sharp(Buffer.from(svg), { density }).png().toBuffer();
 }

@@ -67,12 +67,12 @@ describe('training: Runner', function () {
 
   let full: Runner;
   it('learns the toy set: the loss falls and validation accuracy ends far above chance', async () => {
-    const { runner } = await runToy(dir('full'), toyConfig({ train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: 6, val_interval: 2 } }));
+    const { runner } = await runToy(dir('full'), toyConfig({ train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: 8, val_interval: 2 } }));
     full = runner;
     const lines = scalarLines(runner);
     const losses = lines.filter((l) => 'loss' in l).map((l) => l.loss);
     const acc = lines.filter((l) => 'accuracy/top1' in l).map((l) => l['accuracy/top1']);
-    expect(acc).to.have.length(3); // epochs 2, 4, 6
+    expect(acc).to.have.length(4); // epochs 2, 4, 6, 8
     expect(losses[losses.length - 1]).to.be.below(losses[0] / 2);
     expect(acc[acc.length - 1]).to.be.above(80);
   });
@@ -80,16 +80,16 @@ describe('training: Runner', function () {
   it('writes mmengine checkpoints: kept, best and last, readable back whole', async () => {
     const wd = full.workDir;
     const files = readdirSync(wd).filter((f) => f.endsWith('.pth')).sort();
-    expect(files.filter((f) => f.startsWith('epoch_'))).to.deep.equal(['epoch_5.pth', 'epoch_6.pth']);
+    expect(files.filter((f) => f.startsWith('epoch_'))).to.deep.equal(['epoch_7.pth', 'epoch_8.pth']);
     expect(files.filter((f) => f.startsWith('best_'))).to.have.length(1);
-    expect(readFileSync(join(wd, 'last_checkpoint'), 'utf8')).to.equal(join(wd, 'epoch_6.pth'));
-    const ck = await readTrainingCheckpoint(join(wd, 'epoch_6.pth'));
-    expect(ck.meta).to.include({ epoch: 6, iter: 24, seed: 3 });
+    expect(readFileSync(join(wd, 'last_checkpoint'), 'utf8')).to.equal(join(wd, 'epoch_8.pth'));
+    const ck = await readTrainingCheckpoint(join(wd, 'epoch_8.pth'));
+    expect(ck.meta).to.include({ epoch: 8, iter: 32, seed: 3 });
     expect(ck.optimizer!.state.size).to.be.above(0);
     expect(ck.optimizer!.state.get(0)!.has('momentum_buffer')).to.equal(true);
     expect(ck.paramSchedulers).to.have.length(2);
     const hub = ck.messageHub as { log_scalars: Record<string, { _log_history: number[] }> };
-    expect(hub.log_scalars['train/loss']._log_history).to.have.length(24);
+    expect(hub.log_scalars['train/loss']._log_history).to.have.length(32);
     expect([...ck.stateDict.keys()]).to.include('backbone.conv1.weight');
     // the text log has mmengine's lines
     const log = readFileSync(join(full.logDir, `${full.timestamp}.log`), 'utf8');

@@ -211,7 +211,7 @@ export class HeatmapHead extends BaseHead<PoseDataSample, Tensor, HeatmapPredict
     const [N, K, H, W] = heatmaps.shape;
     const data = F.toHost(heatmaps).data as Float32Array;
     const instances = Array.from({ length: N }, (_, n) => {
-      const { keypoints, scores } = this.decoder!.decode(data.subarray(n * K * H * W, (n + 1) * K * H * W), K);
+      const { keypoints, scores } = this.decoder!.decode(data.subarray(n * K * H * W, (n + 1) * K * H * W), K, H, W);
       return new InstanceData({
         keypoints: hostTensor('float32', [1, K, 2], keypoints),
         keypoint_scores: hostTensor('float32', [1, K], scores),
