@@ -71,7 +71,11 @@ export async function train(configPath: string, o: TrainOptions = {}): Promise<T
 async function drawCurves(runner: Runner): Promise<string | undefined> {
   const scalars = join(runner.logDir, 'vis_data', 'scalars.json');
   if (!existsSync(scalars)) return undefined;
-  const metric = [...runner.messageHub.logScalars.keys()].find((k) => k.startsWith('val/'))?.slice('val/'.length);
+  // the first validation metric (the val loop's data_time / time are timings, not metrics)
+  const metric = [...runner.messageHub.logScalars.keys()]
+    .filter((k) => k.startsWith('val/'))
+    .map((k) => k.slice('val/'.length))
+    .find((k) => k !== 'data_time' && k !== 'time');
   const out = join(runner.logDir, 'vis_data', 'curve.png');
   try {
     const r = await plotScalarCurves(scalars, metric ? ['loss', metric] : ['loss'], out);
