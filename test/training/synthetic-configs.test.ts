@@ -93,7 +93,7 @@ const CASES: Case[] = [
     lossFactor: 3,
     metricAbove: 0.4, // an untrained model scores 0
   },
-  ...(['faster-rcnn_r18_fpn_synthetic'] as const).map(
+  ...(['faster-rcnn_r18_fpn_synthetic', 'fcos_hrnetv2p-w18-small_synthetic'] as const).map(
     (name): Case => ({
       config: `configs/synthetic/${name}.json`,
       task: 'det',
