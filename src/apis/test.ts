@@ -45,10 +45,10 @@ export async function test(configPath: string, checkpoint: string, o: TestOption
     test_evaluator: pick('evaluator'),
     test_cfg: { ...loopOptions, type: 'TestLoop' },
   };
-  const { model, config: merged } = await buildModel(configPath, { cfgOptions: o.cfgOptions, plugins: o.plugins, container, initWeights: false });
+  const { model } = await buildModel(configPath, { cfgOptions: o.cfgOptions, plugins: o.plugins, container, initWeights: false });
   const workDir = workDirFor(configPath, cfg, o.workDir);
   mkdirSync(workDir, { recursive: true });
-  const runner = new Runner({ model, config: { ...merged, ...cfg }, file: configPath, workDir, engine: tfjsEngine(), container });
+  const runner = new Runner({ model, config: cfg, file: configPath, workDir, engine: tfjsEngine(), container });
   const metrics = await runner.test();
   const metricsFile = join(runner.logDir, `${runner.timestamp}.json`);
   writeFileSync(metricsFile, `${JSON.stringify({ config: basename(configPath, extname(configPath)), checkpoint, split, metrics }, null, 2)}\n`);

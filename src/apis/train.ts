@@ -53,12 +53,11 @@ export async function train(configPath: string, o: TrainOptions = {}): Promise<T
   else if (o.resume) cfg.resume = true;
   const workDir = workDirFor(configPath, cfg, o.workDir);
   seedGlobal(seed);
-  const { model, config: merged } = await buildModel(configPath, { cfgOptions: o.cfgOptions, plugins: o.plugins, container });
-  const full = { ...merged, ...cfg };
+  const { model } = await buildModel(configPath, { cfgOptions: o.cfgOptions, plugins: o.plugins, container });
   mkdirSync(workDir, { recursive: true });
-  const configText = formatConfig(full, 'py');
+  const configText = formatConfig(cfg, 'py');
   await writeFileAtomic(join(workDir, `${basename(configPath, extname(configPath))}.py`), async (out) => out.write(Buffer.from(configText)));
-  const runner = new Runner({ model, config: full, file: configPath, workDir, engine: tfjsEngine(), container, configText });
+  const runner = new Runner({ model, config: cfg, file: configPath, workDir, engine: tfjsEngine(), container, configText });
   await runner.train();
   const curve = await drawCurves(runner);
   return { runner, workDir, logDir: runner.logDir, ...(curve ? { curve } : {}) };
