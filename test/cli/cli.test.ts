@@ -72,7 +72,7 @@ describe('hrdet CLI', function () {
 
     it('analyze --help states the FLOPs convention', () => {
       const r = hrdet(['analyze', '--help']);
-      expect(r.stdout).to.contain("multiply-accumulates (MACs) of conv2d, linear and matmul layers for one image (batch 1), the HRNet papers' convention");
+      expect(r.stdout).to.contain("multiply-accumulates (MACs) of conv2d, conv_transpose2d, linear and matmul layers for one image (batch 1), the HRNet papers' convention");
       expect(r.stdout).to.contain('GiMACs = 2^30 MACs');
     });
 
