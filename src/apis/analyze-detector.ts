@@ -18,6 +18,8 @@ export interface DetectorAnalysis extends Analysis {
   macsDense: number;
   /** Of the RoI heads for one RoI: every box head and mask head, of every cascade stage (0 without RoI heads). */
   macsPerRoi: number;
+  /** `macsPerRoi` split into the box heads' and the mask heads' share (mmdetection's get_flops feeds the mask heads only 100 RoIs). */
+  macsPerRoiByHead: { bbox: number; mask: number };
   /** RoIs per image the RoI heads were counted for; null for a detector without RoI heads. */
   rois: number | null;
   /** What `macs` covers, in words. */
@@ -48,7 +50,7 @@ export function isDetector(model: Module): model is TwoStageDetector | SingleSta
 export function analyzeDetector(model: TwoStageDetector | SingleStageDetector, opts: AnalyzeDetectorOptions): DetectorAnalysis {
   if (model instanceof SingleStageDetector) {
     const a = analyzeModel(model, { inputShape: opts.inputShape });
-    return { ...a, macsDense: a.macs, macsPerRoi: 0, rois: null, counted: `backbone + ${model.neck ? 'neck + ' : ''}${model.bbox_head.typeName}` };
+    return { ...a, macsDense: a.macs, macsPerRoi: 0, macsPerRoiByHead: { bbox: 0, mask: 0 }, rois: null, counted: `backbone + ${model.neck ? 'neck + ' : ''}${model.bbox_head.typeName}` };
   }
   const rois = opts.rois ?? model.rpnHead.testCfg?.max_per_img ?? 1000;
   if (!Number.isInteger(rois) || rois < 0) throw new UserError(`the RoI count must be a non-negative integer, got ${rois}`);
@@ -57,11 +59,13 @@ export function analyzeDetector(model: TwoStageDetector | SingleStageDetector, o
   const stages = roiStages(model);
   const a = withModelNotes(analyzeModel(new TwoStageCountView(model, stages, rois), { inputShape: chw }), model);
   // the RoI heads' share is linear in the RoI count: one more analysis at one RoI when none were counted
-  const roiMacs = (x: Analysis) => x.modules.find((m) => m.name === 'roi_head')?.macs ?? 0;
-  const perRoi = rois > 0 ? roiMacs(a) / rois : roiMacs(analyzeModel(new TwoStageCountView(model, stages, 1), { inputShape: chw }));
+  const macsOf = (x: Analysis, name: string) => x.modules.find((m) => m.name === name)?.macs ?? 0;
+  const once = rois > 0 ? a : analyzeModel(new TwoStageCountView(model, stages, 1), { inputShape: chw });
+  const per = (name: string) => macsOf(once, name) / Math.max(rois, 1);
+  const perRoi = per('roi_head');
   const heads = stages.some((s) => s.mask) ? 'box and mask heads' : 'box head';
   const counted = `backbone + ${model.neck ? 'neck + ' : ''}RPN head + RoI ${heads}${stages.length > 1 ? ` (${stages.length} stages)` : ''} at ${rois} RoIs per image`;
-  return { ...a, params: model.numParameters(), trainableParams: model.numParameters(true), macsDense: a.macs - roiMacs(a), macsPerRoi: perRoi, rois, counted };
+  return { ...a, params: model.numParameters(), trainableParams: model.numParameters(true), macsDense: a.macs - macsOf(a, 'roi_head'), macsPerRoi: perRoi, macsPerRoiByHead: { bbox: perRoi - per('roi_head.mask_head'), mask: per('roi_head.mask_head') }, rois, counted };
 }
 
 function withModelNotes(a: Analysis, model: TwoStageDetector): Analysis {

@@ -83,12 +83,14 @@ describe('analyzeDetector', function () {
     expect(analyzeDetector(model, { inputShape: [3, 64, 64] }).rois).to.equal(100);
     const none = analyzeDetector(model, { inputShape: [3, 64, 64], rois: 0 });
     expect([none.macs, none.macsDense, none.macsPerRoi]).to.deep.equal([a.macsDense, a.macsDense, BOX]);
+    expect(none.macsPerRoiByHead).to.deep.equal({ bbox: BOX, mask: 0 });
   });
 
   it('Mask R-CNN: the mask head (convs, deconv, logits) counts per RoI like the box head', async () => {
     const model = (await build(withMask(tinyConfig('tiny-faster-rcnn.json')))) as TwoStageDetector;
     const a = analyzeDetector(model, { inputShape: [3, 64, 64], rois: 5 });
     expect(a.macsPerRoi).to.equal(BOX + MASK_CONVS + MASK_DECONV);
+    expect(a.macsPerRoiByHead).to.deep.equal({ bbox: BOX, mask: MASK_CONVS + MASK_DECONV });
     expect(a.macsByOp.conv_transpose2d).to.equal(5 * MASK_DECONV);
     expect(a.macsDense).to.equal(stem(model) + RPN);
     expect(a.macs).to.equal(a.macsDense + 5 * a.macsPerRoi);
@@ -105,6 +107,7 @@ describe('analyzeDetector', function () {
     const masks = (await build(cascade(tinyConfig('tiny-faster-rcnn.json'), true))) as TwoStageDetector;
     const b = analyzeDetector(masks, { inputShape: [3, 64, 64], rois: 3 });
     expect(b.macsPerRoi).to.equal(3 * (BOX_AGNOSTIC + MASK_CONVS + MASK_DECONV));
+    expect(b.macsPerRoiByHead).to.deep.equal({ bbox: 3 * BOX_AGNOSTIC, mask: 3 * (MASK_CONVS + MASK_DECONV) });
     expect(b.macs).to.equal(stem(masks) + RPN + 3 * b.macsPerRoi);
     expect(b.params).to.equal(masks.numParameters());
   });

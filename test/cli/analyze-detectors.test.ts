@@ -155,10 +155,10 @@ describe('hrdet analyze --compare', function () {
     expect(r.code, r.stderr).to.equal(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).to.match(/^config\s+model\s+input\s+RoIs\s+params \(M\)\s+params \(2\^20\)\s+GMACs\s+GiMACs\s+dense GiMACs\s+MACs per RoI$/);
-    expect(lines[1]).to.match(/faster-rcnn_r50_fpn_1x_coco\.json\s+FasterRCNN\s+3x800x1216\s+512\s+41\.753\s+39\.8\s+189\.749\s+176\.7\s+169\.9\s+14,304,256/);
-    expect(lines[2]).to.match(/faster-rcnn_hrnetv2p-w18-1x_coco\.json\s+FasterRCNN\s+3x800x1216\s+512\s+27\.483\s+26\.2\s+170\.993\s+159\.2\s+152\.4\s+14,304,256/);
+    expect(lines[1]).to.match(/faster-rcnn_r50_fpn_1x_coco\.json\s+FasterRCNN\s+3x800x1216\s+512\s+41\.753\s+39\.82\s+189\.749\s+176\.717\s+169\.896\s+14,304,256/);
+    expect(lines[2]).to.match(/faster-rcnn_hrnetv2p-w18-1x_coco\.json\s+FasterRCNN\s+3x800x1216\s+512\s+27\.483\s+26\.21\s+170\.993\s+159\.250\s+152\.429\s+14,304,256/);
     // FCOS has no RoIs: blank RoI cells, its dense part is the whole model
-    expect(lines[3]).to.match(/fcos_hrnetv2p-w18-gn-head_4xb4-1x_coco\.json\s+FCOS\s+3x800x1216\s+17\.501\s+16\.7\s+179\.332\s+167\.0\s+167\.0$/);
+    expect(lines[3]).to.match(/fcos_hrnetv2p-w18-gn-head_4xb4-1x_coco\.json\s+FCOS\s+3x800x1216\s+17\.501\s+16\.69\s+179\.332\s+167\.016\s+167\.016$/);
     expect(r.stdout).to.contain('macs = macs_dense');
   });
 

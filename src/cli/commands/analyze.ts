@@ -104,10 +104,10 @@ function compareText(results: Result[]): string {
     h.inputShape.join('x'),
     ...(anyRois ? [isSplit(a) && a.rois !== null ? String(a.rois) : ''] : []),
     (a.params / 1e6).toFixed(3),
-    (a.params / MEBI).toFixed(1),
+    (a.params / MEBI).toFixed(2),
     (a.macs / GIGA).toFixed(3),
-    (a.macs / GIBI).toFixed(1),
-    ...(anyRois ? [isSplit(a) ? (a.macsDense / GIBI).toFixed(1) : '', isSplit(a) && a.rois !== null ? grouped(a.macsPerRoi) : ''] : []),
+    (a.macs / GIBI).toFixed(3),
+    ...(anyRois ? [isSplit(a) ? (a.macsDense / GIBI).toFixed(3) : '', isSplit(a) && a.rois !== null ? grouped(a.macsPerRoi) : ''] : []),
     a.partial ? 'partial' : '',
   ]);
   const header = [
@@ -147,7 +147,7 @@ function compareJson(results: Result[]): string {
 /** The detector split (macs_dense, macs_per_roi, rois, counted); nothing for other models. */
 function splitJson(a: Analysis | DetectorAnalysis): Record<string, unknown> {
   if (!isSplit(a)) return {};
-  return { macs_dense: a.macsDense, macs_per_roi: a.macsPerRoi, rois: a.rois, counted: a.counted };
+  return { macs_dense: a.macsDense, macs_per_roi: a.macsPerRoi, macs_per_roi_by_head: a.macsPerRoiByHead, rois: a.rois, counted: a.counted };
 }
 
 function parseRois(value: string): number {
@@ -227,7 +227,11 @@ function toText(h: Header, a: Analysis | DetectorAnalysis, depth: number): strin
   lines.push(`        ${Object.entries(a.macsByOp).map(([op, n]) => `${op} ${grouped(n)}`).join(', ')}`);
   if (isSplit(a)) {
     lines.push(`        dense (backbone + neck + dense head) ${grouped(a.macsDense)} = ${(a.macsDense / GIBI).toFixed(3)} GiMACs`);
-    if (a.rois !== null) lines.push(`        RoI heads ${grouped(a.macsPerRoi)} per RoI x ${a.rois} RoIs = ${grouped(a.macsPerRoi * a.rois)}`);
+    if (a.rois !== null) {
+      const { bbox, mask } = a.macsPerRoiByHead;
+      const split = mask ? ` (box ${grouped(bbox)} + mask ${grouped(mask)})` : '';
+      lines.push(`        RoI heads ${grouped(a.macsPerRoi)} per RoI${split} x ${a.rois} RoIs = ${grouped(a.macsPerRoi * a.rois)}`);
+    }
     lines.push(`counted: ${a.counted}`);
   }
   lines.push('');
