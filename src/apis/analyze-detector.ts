@@ -2,7 +2,6 @@ import * as F from '../core/ops';
 import { UserError } from '../core/errors';
 import { Module } from '../core/module';
 import type { Tensor } from '../core/tensor';
-import type { BaseModel } from '../models/base-model';
 import { SingleStageDetector } from '../models/detectors/single-stage-detector';
 import { TwoStageDetector } from '../models/detectors/two-stage-detector';
 import { CascadeRoIHead } from '../models/heads/roi/cascade-roi-head';
@@ -134,9 +133,4 @@ class TwoStageCountView extends Module {
     });
     return out;
   }
-}
-
-/** The counts a detector-aware caller wants of any model: detectors split, other models whole. */
-export function analyzeAny(model: BaseModel, opts: AnalyzeDetectorOptions): Analysis | DetectorAnalysis {
-  return isDetector(model) ? analyzeDetector(model, opts) : analyzeModel(model, { inputShape: opts.inputShape });
 }

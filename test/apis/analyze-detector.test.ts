@@ -23,7 +23,6 @@ const MASK_EXTRACTOR = {
 
 /** The tiny Faster R-CNN (HRNet, HRFPN 32 channels, 5 levels) with a mask branch (4 convs of 32 channels). */
 function withMask(cfg: ConfigObject): ConfigObject {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const model = cfg.model as Record<string, any>;
   model.type = 'MaskRCNN';
   model.roi_head.mask_roi_extractor = MASK_EXTRACTOR;
@@ -34,7 +33,6 @@ function withMask(cfg: ConfigObject): ConfigObject {
 
 /** Three cascade stages of the tiny box head (class-agnostic regression) and, with `mask`, three mask heads. */
 function cascade(cfg: ConfigObject, mask: boolean): ConfigObject {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const model = cfg.model as Record<string, any>;
   const std = model.roi_head;
   const box = { ...(std.bbox_head as Record<string, unknown>), reg_class_agnostic: true };

@@ -135,6 +135,7 @@ function compareJson(results: Result[]): string {
     input_shape: h.inputShape,
     input_shape_source: h.inputShapeSource,
     params: a.params,
+    trainable_params: a.trainableParams,
     macs: a.macs,
     ...splitJson(a),
     gmacs: a.macs / GIGA,
