@@ -10,6 +10,7 @@ import type { ConfigObject } from '../../src/config/config-tree';
 import type { FCOS } from '../../src/models/detectors/fcos';
 import type { TwoStageDetector } from '../../src/models/detectors/two-stage-detector';
 import { ROOT } from '../cli/run-cli';
+import { sharedFixtures } from '../fixture-root';
 
 const TINY = join(ROOT, 'test', 'apis', 'benchmark');
 const tinyConfig = (name: string): ConfigObject => JSON.parse(readFileSync(join(TINY, name), 'utf8'));
@@ -118,6 +119,16 @@ describe('analyzeDetector', function () {
     expect(a.modules.find((m) => m.name === 'bbox_head')?.macs).to.equal(86 * (2 * 9216 + 9 * 32 * (80 + 4 + 1)));
     expect([a.macsDense, a.macsPerRoi, a.rois]).to.deep.equal([a.macs, 0, null]);
     expect(a.macs).to.equal(analyzeModel(model, { inputShape: [3, 64, 64] }).macs);
+  });
+
+  it("counts exactly the parameters of mmdetection's own tiny detectors (det fixtures' stats.json)", async () => {
+    for (const name of ['faster_rcnn_tiny', 'cascade_rcnn_tiny', 'mask_rcnn_tiny', 'fcos_tiny']) {
+      const dir = join(sharedFixtures(), 'det', name);
+      const { model: cfg } = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+      const { params } = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8'));
+      const model = (await build({ model: cfg })) as TwoStageDetector | FCOS;
+      expect(analyzeDetector(model, { inputShape: [3, 128, 160], rois: 10 }).params, name).to.equal(params);
+    }
   });
 
   it('refuses a bad RoI count or input in one line', async () => {

@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
+import { sharedFixtures } from '../fixture-root';
 import { hrdet, hrdetAsync, pool, type CliResult } from './run-cli';
 
 /**
@@ -133,6 +135,19 @@ describe('hrdet analyze: shipped detectors at 3x800x1216, 512 RoIs', function ()
     expect(get('faster_rcnn/faster-rcnn_r50_fpn_1x_coco').params).to.equal(faster);
     // maskrcnn_resnet50_fpn: 44,401,393; its mask logits are Conv2d(256, 91, 1), mmdetection's Conv2d(256, 80, 1)
     expect(get('mask_rcnn/mask-rcnn_r50_fpn_1x_coco').params).to.equal(44_401_393 + 53_120 - 54 * 1025 - 11 * 257);
+  });
+
+  it("HRNetV2p-W32 Faster R-CNN parameters: mmdetection's HRNet + HRFPN state dict plus the heads by hand", () => {
+    let stem = 0;
+    for (const line of fs.readFileSync(path.join(sharedFixtures(), 'hrnet', 'manifests', 'mmdet_hrnetv2p_w32_hrfpn.txt'), 'utf8').split('\n')) {
+      const m = /^(\S+)\s.*\[([\d,\s]*)\]\s*$/.exec(line);
+      if (!m || /(running_mean|running_var|num_batches_tracked)$/.test(m[1])) continue;
+      stem += m[2].split(',').filter((d) => d.trim()).reduce((a, d) => a * Number(d), 1);
+    }
+    // RPNHead: 3x3 256->256, 1x1 -> 3, 1x1 -> 12 (with biases); Shared2FCBBoxHead: 12544->1024->1024, 81, 320
+    const rpn = 256 * 256 * 9 + 256 + 256 * 3 + 3 + 256 * 12 + 12;
+    const box = 12544 * 1024 + 1024 + 1024 * 1024 + 1024 + 1024 * 81 + 81 + 1024 * 320 + 320;
+    expect(get('hrnet/faster-rcnn_hrnetv2p-w32-1x_coco').params).to.equal(stem + rpn + box);
   });
 
   it('mask heads: 4 convs at 14x14, a 2x deconv and 80 logits per RoI, every cascade stage', () => {
