@@ -9,7 +9,7 @@ import { BitmapMasks } from '../structures/masks';
 import type { PixelData } from '../structures/pixel-data';
 import { PoseDataSample } from '../structures/pose-data-sample';
 import { SegDataSample } from '../structures/seg-data-sample';
-import { boxElements, escapeXml, maskElement, paletteColor, renderOverlay, rgb, strokeSizes } from './draw-detections';
+import { boxElements, escapeXml, labelText, maskElement, paletteColor, renderOverlay, rgb, strokeSizes } from './draw-detections';
 
 /** What the dataset's metainfo says about drawing its labels. */
 export interface SampleDrawMeta {
@@ -21,33 +21,54 @@ export interface SampleDrawMeta {
   skeletonColors?: readonly (readonly number[])[];
 }
 
+export interface SampleDrawOptions {
+  /** The ground truth (default) or the predictions. */
+  which?: 'gt' | 'pred';
+  /** Predicted instances (and keypoints) scoring below this are not drawn (mmdet / mmpose 0.3). */
+  scoreThr?: number;
+}
+
 /**
- * The ground truth of a packed sample drawn over its input image, as PNG bytes: boxes with
- * class names and masks (det), keypoints and skeleton (pose; in the input's frame, so the
- * `transformed_keypoints` when packed), the label map at half opacity (seg, and det with
- * with_seg; 255 is not drawn) and the class name (cls). `img` is HWC uint8 RGB.
+ * A data sample drawn over an image, as PNG bytes: boxes with class names (and scores for
+ * predictions) and masks (det), keypoints and skeleton (pose; for the ground truth in the
+ * input's frame, so the `transformed_keypoints` when packed), the label map at half opacity
+ * (seg, and det with with_seg; 255 is not drawn) and the class name (cls). `img` is HWC uint8
+ * RGB: the packed input for the ground truth, the original image for predictions.
  */
-export async function drawSample(img: HwcImage, sample: DataSample, meta: SampleDrawMeta = {}): Promise<Buffer> {
+export async function drawSample(img: HwcImage, sample: DataSample, meta: SampleDrawMeta = {}, o: SampleDrawOptions = {}): Promise<Buffer> {
+  const pred = o.which === 'pred';
+  const thr = o.scoreThr ?? 0.3;
   const parts: string[] = [];
   const { lineWidth, fontSize } = strokeSizes(img.width, img.height);
   const colorOf = (label: number) => meta.palette?.[label] ?? paletteColor(label);
-  const sem = (sample as DetDataSample | SegDataSample).gt_sem_seg;
+  const sem = pred ? (sample as SegDataSample).pred_sem_seg : (sample as DetDataSample | SegDataSample).gt_sem_seg;
   if (sem) parts.push(await labelMapElement(sem, colorOf, 0.5, img.width, img.height));
-  if (sample instanceof DetDataSample && sample.gt_instances) {
-    const gt = sample.gt_instances;
-    const labels = gt.labels instanceof Int32Array ? [...gt.labels] : [];
-    if (gt.masks instanceof BitmapMasks) for (let i = 0; i < gt.masks.length; i++) parts.push(await maskElement(gt.masks, i, colorOf(labels[i] ?? 0), 0.6));
-    if (gt.bboxes instanceof Boxes) {
-      gt.bboxes.rows().forEach((b, i) => parts.push(boxElements(b, meta.classes?.[labels[i]] ?? `class ${labels[i]}`, colorOf(labels[i] ?? 0), lineWidth, fontSize, img.width)));
+  const inst = pred ? (sample as DetDataSample).pred_instances : (sample as DetDataSample).gt_instances;
+  if (sample instanceof DetDataSample && inst) {
+    const labels = inst.labels instanceof Int32Array ? [...inst.labels] : [];
+    const scores = inst.scores instanceof Float32Array ? [...inst.scores] : null;
+    const keep = labels.map((_, i) => i).filter((i) => !pred || !scores || scores[i] >= thr);
+    if (pred && scores) keep.sort((a, b) => scores[a] - scores[b]); // the most confident on top
+    if (inst.masks instanceof BitmapMasks) for (const i of keep) parts.push(await maskElement(inst.masks, i, colorOf(labels[i] ?? 0), 0.6));
+    if (inst.bboxes instanceof Boxes) {
+      const rows = inst.bboxes.rows();
+      for (const i of keep) {
+        const name = meta.classes?.[labels[i]] ?? `class ${labels[i]}`;
+        const text = pred && scores ? labelText(labels[i], scores[i], meta.classes) : name;
+        parts.push(boxElements(rows[i], text, colorOf(labels[i] ?? 0), lineWidth, fontSize, img.width));
+      }
     }
   }
-  if (sample instanceof PoseDataSample && sample.gt_instances) {
-    const gt = sample.gt_instances as unknown as { transformed_keypoints?: HostTensor; keypoints?: HostTensor; keypoints_visible?: HostTensor };
-    const kpts = gt.transformed_keypoints ?? gt.keypoints;
-    if (kpts) parts.push(keypointElements(kpts, gt.keypoints_visible, meta, Math.max(2, lineWidth)));
+  if (sample instanceof PoseDataSample && inst) {
+    const f = inst as unknown as { transformed_keypoints?: HostTensor; keypoints?: HostTensor; keypoints_visible?: HostTensor; keypoint_scores?: HostTensor };
+    const kpts = pred ? f.keypoints : (f.transformed_keypoints ?? f.keypoints);
+    const visible = pred && f.keypoint_scores ? { ...f.keypoint_scores, data: Float32Array.from(f.keypoint_scores.data as Float32Array, (s) => (s > thr ? 1 : 0)) } : f.keypoints_visible;
+    if (kpts) parts.push(keypointElements(kpts, visible, meta, Math.max(2, lineWidth)));
   }
-  if (sample instanceof ClsDataSample && sample.gt_label) {
-    const text = [...sample.gt_label].map((l) => meta.classes?.[l] ?? `class ${l}`).join(', ');
+  const clsLabel = sample instanceof ClsDataSample ? (pred ? sample.pred_label : sample.gt_label) : undefined;
+  if (sample instanceof ClsDataSample && clsLabel) {
+    const score = pred && sample.pred_score ? ` (${(Math.round(sample.pred_score[clsLabel[0]] * 1000) / 10).toFixed(1)})` : '';
+    const text = [...clsLabel].map((l) => meta.classes?.[l] ?? `class ${l}`).join(', ') + score;
     parts.push(`<rect x="0" y="0" width="${Math.min(img.width, Math.ceil(text.length * fontSize * 0.62) + 4)}" height="${Math.round(fontSize * 1.3)}" fill="rgb(0,0,0)" fill-opacity="0.8"/>`);
     parts.push(`<text x="2" y="${fontSize}" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="rgb(255,255,255)">${escapeXml(text)}</text>`);
   }
