@@ -68,7 +68,11 @@ export function toChw(img: PipelineImage): HostTensor {
   const u8 = img.data instanceof Uint8Array;
   const out = u8 ? new Uint8Array(c * h * w) : new Float32Array(c * h * w);
   const plane = h * w;
-  for (let i = 0; i < plane; i++) for (let k = 0; k < c; k++) out[k * plane + i] = img.data[i * c + k];
+  const src = img.data;
+  for (let k = 0; k < c; k++) {
+    const base = k * plane;
+    for (let i = 0, j = k; i < plane; i++, j += c) out[base + i] = src[j];
+  }
   return hostTensor(u8 ? 'uint8' : 'float32', [c, h, w], out);
 }
 
