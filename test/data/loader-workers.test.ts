@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -119,6 +119,24 @@ describe('DataLoader worker threads (num_workers)', function () {
     expect(r.signal, r.stderr).to.equal(null);
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout.trim()).to.equal('batch 3 2');
+  });
+
+  it('Ctrl-C (SIGINT) while workers load ends the process at once', async () => {
+    const script = `
+      require(${JSON.stringify(resolve(__dirname, '../../src/components'))});
+      const { buildDataLoader } = require(${JSON.stringify(resolve(__dirname, '../../src/data/loader'))});
+      (async () => {
+        const loader = buildDataLoader(${JSON.stringify(loaderCfg(2, { persistent_workers: true }))});
+        for (let e = 0; ; e++) { loader.setEpoch(e); for await (const b of loader) console.log('batch'); }
+      })();`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((ok) => child.stdout.once('data', () => ok()));
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const [code, signal] = await new Promise<[number | null, string | null]>((ok) => child.once('exit', (c, s) => ok([c, s])));
+    expect(signal).to.equal('SIGINT');
+    expect(code).to.equal(null);
+    expect(Date.now() - t0).to.be.below(5000);
   });
 
   it("an error in a worker reaches the caller as the same one-line user error naming the file, and the workers end", async () => {
