@@ -9,6 +9,7 @@ import { makeSyntheticDataset } from '../../src/apis/make-dataset';
 import { readImage } from '../../src/data/image-io/decode-image';
 import { readLabelMap } from '../../src/data/image-io/label-map';
 import type { Progress } from '../../src/registry/services';
+import { hrdet } from '../cli/run-cli';
 
 const quiet: Progress = { start: () => ({ tick: () => undefined, stop: () => undefined }) };
 const ROOT = resolve(__dirname, '../../..');
@@ -65,6 +66,14 @@ describe('browse-dataset: what the pipeline hands the model, drawn into PNGs', f
     }
     // boxes may overlap one another's edges; most edges show their own colour
     expect(hits).to.be.at.least(Math.ceil(anns.length / 2));
+    // the command line: the same files, and a missing --out-dir is one line
+    const cli = hrdet(['browse-dataset', cfg, '--out-dir', join(dir, 'det-cli'), '--num', '1']);
+    expect(cli.code, cli.stderr).to.equal(0);
+    expect(cli.stdout.trim()).to.equal(`wrote 1 of 3 items to ${join(dir, 'det-cli')}`);
+    expect(readFileSync(join(dir, 'det-cli', '000000.png')).equals(readFileSync(join(out, '000000.png')))).to.equal(true);
+    const bad = hrdet(['browse-dataset', cfg]);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.match(/--out-dir/);
   });
 
   it('pose: the 256x192 crop with its keypoints drawn in the crop frame', async () => {
