@@ -181,8 +181,9 @@ describe('DataLoader worker threads (num_workers)', function () {
   });
 
   it("the config's plugins (custom_imports) are loaded in the workers too", async () => {
+    // the plugin stays on disk: it is loaded for the rest of this process, and later loaders' workers load it too
     const pdir = mkdtempSync(join(tmpdir(), 'hrdet-workers-plugin-'));
-    try {
+    {
       const registries = resolve(__dirname, '../../src/registry/registries');
       const plugin = join(pdir, 'brighten.js');
       writeFileSync(
@@ -205,8 +206,6 @@ TRANSFORMS.register(z.object({ by: z.number() }).strict(), (o) => ({
       // and the plugin did run: the images differ from the pipeline without it
       const plain = flat(await collect(buildDataLoader<DetDataSample>(loaderCfg(0)), [0]));
       expect(JSON.stringify(plain)).to.not.equal(JSON.stringify(ref));
-    } finally {
-      rmSync(pdir, { recursive: true, force: true });
     }
   });
 });
