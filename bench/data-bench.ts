@@ -13,6 +13,8 @@
  *   assumed   a GPU step: --det-gpu-ips (default 10 images/s: a Faster R-CNN R50-FPN step of batch 2
  *             in 0.2 s) and --pose-gpu-ips (default 200 images/s: HRNet-W32 batch 64 in 0.32 s)
  * Target (issue 9): with 2 workers the loader delivers at least 3x what a step consumes.
+ * On a shared machine the wall-clock rates say little about scaling; the process's CPU seconds
+ * per wall second (all threads) and the images per CPU second are reported beside them.
  *
  *   node dist/bench/data-bench.js [--det-images 48] [--pose-images 40] [--workers 0,1,2]
  *       [--det-gpu-ips 10] [--pose-gpu-ips 200] [--out bench/results/data-bench]
@@ -42,6 +44,8 @@ interface Row {
   samples: number;
   firstBatchMs: number;
   imagesPerSecond: number;
+  /** Process CPU time (all threads) per wall-clock second of the timed pass. */
+  cpuPerWall: number;
   inputShape: number[];
 }
 
@@ -99,10 +103,14 @@ async function measure(pipeline: Row['pipeline'], loader: ReturnType<typeof detL
   loader.setEpoch(1);
   let samples = 0;
   const t1 = performance.now();
+  const cpu0 = process.cpuUsage();
   for await (const b of loader) samples += b.inputs.length;
   const seconds = (performance.now() - t1) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await loader.close();
-  return { pipeline, workers, batch: loader.batchSize, samples, firstBatchMs, imagesPerSecond: +(samples / seconds).toFixed(2), inputShape: shape };
+  // CPU seconds of the whole process (every thread) per wall second: above 1 when the workers run side by side
+  const cpuPerWall = +((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2);
+  return { pipeline, workers, batch: loader.batchSize, samples, firstBatchMs, imagesPerSecond: +(samples / seconds).toFixed(2), cpuPerWall, inputShape: shape };
 }
 
 /** hrdet's measured training step (images/s) from the train bench, if it has been run here. */
@@ -167,15 +175,15 @@ function markdown(r: { date: string; machine: string; loadAverage: number[]; row
     '',
     `${r.machine}; load average ${r.loadAverage.join(' / ')}`,
     '',
-    '| pipeline | workers | batch | input (C, H, W) of the first batch | start-up: first batch ms | samples in the timed pass | images/s | vs GPU step (assumed) | vs hrdet step here |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| pipeline | workers | batch | input (C, H, W) of the first batch | start-up: first batch ms | samples in the timed pass | images/s | CPU s per wall s | images per CPU s | vs GPU step (assumed) | vs hrdet step here |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of r.rows) {
     const c = r.consumption[row.pipeline];
     const gpu = c.gpuAssumed as number;
     const cpu = (c.cpuMeasured ?? c.cpuEstimated) as number | null;
     const ratio = (ips: number | null) => (ips ? `${(row.imagesPerSecond / ips).toFixed(2)}x${row.workers === 2 ? (row.imagesPerSecond / ips >= 3 ? ' (met)' : ' (not met)') : ''}` : 'n/a');
-    lines.push(`| ${row.pipeline} | ${row.workers} | ${row.batch} | ${row.inputShape.join('x')} | ${row.firstBatchMs} | ${row.samples} | ${row.imagesPerSecond} | ${ratio(gpu)} | ${ratio(cpu)} |`);
+    lines.push(`| ${row.pipeline} | ${row.workers} | ${row.batch} | ${row.inputShape.join('x')} | ${row.firstBatchMs} | ${row.samples} | ${row.imagesPerSecond} | ${row.cpuPerWall} | ${row.cpuPerWall ? (row.imagesPerSecond / row.cpuPerWall).toFixed(1) : 'n/a'} | ${ratio(gpu)} | ${ratio(cpu)} |`);
   }
   lines.push(
     '',
