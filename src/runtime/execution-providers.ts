@@ -9,7 +9,7 @@ export type ProviderName = 'cuda' | 'cpu';
  * How to get the CUDA execution provider: onnxruntime-node 1.23 bundles only the CPU build
  * and downloads the CUDA provider libraries from NuGet in its install script when asked
  * (its script/install.js reads ONNXRUNTIME_NODE_INSTALL, then the npm config
- * `onnxruntime-node-install`; the environment variable wins over this project's .npmrc `skip`).
+ * `onnxruntime-node-install`; `skip` keeps the bundled CPU build, as .ci/run installs).
  * CUDA 12 and cuDNN 9 must be installed on the machine.
  */
 export const CUDA_HOWTO =
