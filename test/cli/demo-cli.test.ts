@@ -8,7 +8,7 @@ const STEPS = ['dataset', 'train-hrnet', 'train-r18', 'test-hrnet', 'test-r18', 
 
 interface State {
   settings: { budget: { name: string } };
-  steps: Record<string, { outputs: string[]; seconds: number; result?: Record<string, unknown> }>;
+  steps: Record<string, { outputs: string[]; seconds: number; cpu_seconds?: number; result?: Record<string, unknown> }>;
 }
 
 describe('hrdet demo --quick: every step, every output, and a second run that reuses them', function () {
@@ -23,7 +23,7 @@ describe('hrdet demo --quick: every step, every output, and a second run that re
 
   it('runs the eight steps, saying per step what is happening', () => {
     expect(first.code, first.stderr).to.equal(0);
-    for (let i = 1; i <= 8; i++) expect(first.stderr).to.match(new RegExp(`^\\[${i}/8\\] .+ …$`, 'm')).and.match(new RegExp(`^\\[${i}/8\\] done in [\\d.]+ s$`, 'm'));
+    for (let i = 1; i <= 8; i++) expect(first.stderr).to.match(new RegExp(`^\\[${i}/8\\] .+ …$`, 'm')).and.match(new RegExp(`^\\[${i}/8\\] done in [\\d.]+ s \\([\\d.]+ s of CPU; load average [\\d.]+ → [\\d.]+\\)$`, 'm'));
     expect(first.stderr).to.match(/\[2\/8\] train Faster R-CNN HRNetV2p-W18-small: 2 iterations of 2 images/);
     expect(first.stderr).to.match(/Epoch\(train\)/); // the runner's own progress
     expect(first.stderr).to.match(/row 4\/4: /);
@@ -35,6 +35,7 @@ describe('hrdet demo --quick: every step, every output, and a second run that re
     expect(Object.keys(s.steps)).to.deep.equal(STEPS);
     for (const [step, r] of Object.entries(s.steps)) {
       expect(r.outputs.length, step).to.be.above(0);
+      expect(r.cpu_seconds, step).to.be.a('number').and.at.least(0);
       for (const f of r.outputs) expect(existsSync(join(dir, f)), `${step}: ${f}`).to.equal(true);
     }
     for (const f of ['data/annotations/instances_val.json', 'configs/faster-rcnn_r18_fpn_synthetic.json', 'work/hrnet/iter_2.pth', 'work/r18/iter_2.pth', 'onnx/hrnet.onnx', 'onnx/r18.onnx']) {

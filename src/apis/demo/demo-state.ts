@@ -7,6 +7,8 @@ import { writeFileAtomic } from '../../io/atomic-write';
 export interface StepRecord {
   outputs: string[];
   seconds: number;
+  /** CPU time of the process (all its threads) during the step: what the step costs on a machine without other work. */
+  cpu_seconds?: number;
   finished: string;
   /** One-minute load average when the step started and when it ended. */
   load: [number, number];

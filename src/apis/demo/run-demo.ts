@@ -33,7 +33,7 @@ const OWNED = ['configs', 'work', 'onnx', 'report'];
 export type DemoEvent =
   | { kind: 'start'; index: number; total: number; step: string; title: string }
   | { kind: 'reused'; index: number; total: number; step: string; title: string; seconds: number }
-  | { kind: 'done'; index: number; total: number; step: string; title: string; seconds: number }
+  | { kind: 'done'; index: number; total: number; step: string; title: string; seconds: number; cpuSeconds: number; load: [number, number] }
   | { kind: 'note'; text: string }
   | { kind: 'benchmark'; event: BenchmarkEvent };
 
@@ -193,12 +193,21 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoOutcome> {
     }
     progress({ kind: 'start', ...head });
     const t0 = Date.now();
+    const cpu0 = process.cpuUsage();
     const load0 = loadAverage()[0];
     const r = await s.run();
     const seconds = Math.round((Date.now() - t0) / 100) / 10;
-    const record: StepRecord = { outputs: r.outputs, seconds, finished: new Date().toISOString(), load: [load0, loadAverage()[0]], ...(r.result ? { result: r.result } : {}) };
+    const cpu = process.cpuUsage(cpu0);
+    const record: StepRecord = {
+      outputs: r.outputs,
+      seconds,
+      cpu_seconds: Math.round((cpu.user + cpu.system) / 1e5) / 10,
+      finished: new Date().toISOString(),
+      load: [load0, loadAverage()[0]],
+      ...(r.result ? { result: r.result } : {}),
+    };
     await state.record(s.id, record);
-    progress({ kind: 'done', ...head, seconds });
+    progress({ kind: 'done', ...head, seconds, cpuSeconds: record.cpu_seconds ?? 0, load: record.load });
     done.push({ step: s.id, title: s.title, seconds, reused: false });
   }
   return {

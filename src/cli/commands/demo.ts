@@ -42,7 +42,7 @@ Examples:
 function printDemoProgress(e: DemoEvent): void {
   const out = (s: string) => process.stderr.write(`${s}\n`);
   if (e.kind === 'start') out(`\n[${e.index}/${e.total}] ${e.title} …`);
-  else if (e.kind === 'done') out(`[${e.index}/${e.total}] done in ${e.seconds.toFixed(1)} s`);
+  else if (e.kind === 'done') out(`[${e.index}/${e.total}] done in ${e.seconds.toFixed(1)} s (${e.cpuSeconds.toFixed(1)} s of CPU; load average ${e.load[0]} → ${e.load[1]})`);
   else if (e.kind === 'reused') out(`[${e.index}/${e.total}] ${e.title}: done before (${e.seconds.toFixed(1)} s then), reused`);
   else if (e.kind === 'note') out(`  ${e.text}`);
   else printProgress(e.event);
