@@ -13,13 +13,16 @@ interface State {
 
 describe('hrdet demo --quick: every step, every output, and a second run that reuses them', function () {
   this.timeout(900000);
-  const dir = join(mkdtempSync(join(tmpdir(), 'hrdet-demo-')), 'demo');
+  const root = mkdtempSync(join(tmpdir(), 'hrdet-demo-'));
+  const dir = join(root, 'demo');
   const state = () => JSON.parse(readFileSync(join(dir, 'demo-state.json'), 'utf8')) as State;
   let first: CliResult;
 
   before(async () => {
     first = await hrdetAsync(['demo', '--quick', '--work-dir', dir, '--backend', 'wasm']);
   });
+  // checkpoints and ONNX files: about 200 MB
+  after(() => rmSync(root, { recursive: true, force: true }));
 
   it('runs the eight steps, saying per step what is happening', () => {
     expect(first.code, first.stderr).to.equal(0);

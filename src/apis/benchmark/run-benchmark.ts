@@ -276,7 +276,7 @@ async function buildSubjects(
   const name = published?.name ?? configKey(config);
   const metrics: Record<string, number> = {};
   if (o.evaluate && checkpoint && o.dataset) {
-    progress({ kind: 'prepare', what: `evaluating ${checkpoint} on ${o.dataset}` });
+    progress({ kind: 'prepare', what: `accuracy of ${checkpoint} on ${o.dataset}` });
     Object.assign(metrics, await o.evaluate({ config, model, checkpoint, dataset: o.dataset }));
   }
   const subjects: Subject[] = [];

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -54,6 +54,7 @@ describe('benchmark accuracy: --checkpoint with --dataset gives each row the met
     const { model } = await buildModel(cfg);
     await saveTrainingCheckpoint(ckpt, { meta: {}, stateDict: model.stateDict() });
   });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a folder: the config\'s own test split read from there; a test config: its loader and evaluator', () => {
     expect(testSplitFrom(cfg, data)).to.deep.equal({
