@@ -149,14 +149,18 @@ function accuracyTable(rows: BenchmarkRow[]): Table {
 function resultsTable(rows: BenchmarkRow[]): Table {
   const ap = hasAccuracy(rows);
   const table: Table = {
-    header: ['model', 'engine', 'batch', 'params (M)', 'GMACs', 'paper params (M)', 'paper GFLOPs', 'median ms', 'p90 ms', 'min ms', 'spread', 'img/s', 'peak RSS MiB', 'counts'],
-    right: [false, false, true, true, true, true, true, true, true, true, true, true, true, false],
+    // the papers give parameters in 2^20 and "GFLOPs" as multiply-accumulates in 2^30: hrdet's
+    // counts are shown in both units so the published columns compare with their neighbours
+    header: ['model', 'engine', 'batch', 'params (M)', 'params (Mi)', 'GMACs', 'GiMACs', 'paper params (Mi)', 'paper GFLOPs (GiMACs)', 'median ms', 'p90 ms', 'min ms', 'spread', 'img/s', 'peak RSS MiB', 'counts'],
+    right: [false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, false],
     rows: rows.map((r) => [
       r.model,
       r.engine,
       String(r.batch),
       fixed(r.params / 1e6, 2),
+      fixed(r.params / 2 ** 20, 2),
       fixed(r.gmacs, 1),
+      fixed((r.gmacs * 1e9) / 2 ** 30, 1),
       r.published?.params_m ? r.published.params_m.value.toFixed(1) : '',
       r.published?.gflops ? r.published.gflops.value.toFixed(1) : '',
       fixed(r.latency_ms.median, 1),
@@ -231,5 +235,5 @@ function publishedTable(rows: BenchmarkRow[]): Table {
     const v = (x?: { value: number; source: string }) => (x ? `${x.value} [${x.source}]` : '');
     out.push([p.name, v(p.params_m), v(p.gflops), (p.box_ap ?? []).map((a) => v(a)).join('; '), v(p.fps), v(p.mem_gb)]);
   }
-  return { header: ['model', 'params (M)', 'GFLOPs', 'box AP', 'fps (GPU)', 'train mem (GB)'], rows: out, right: [] };
+  return { header: ['model', 'params (Mi = 2^20)', 'GFLOPs (GiMACs)', 'box AP', 'fps (GPU)', 'train mem (GB)'], rows: out, right: [] };
 }
