@@ -104,6 +104,9 @@ export async function exportOnnx(model: BaseModel, opts: ExportOptions = {}): Pr
   const batch = opts.batch ?? 1;
   if (!Number.isInteger(batch) || batch < 1) throw new UserError(`batch must be a positive integer, got ${batch}`);
   if (!model.exportable) throw new UserError(`${model.typeName} cannot be exported to ONNX yet: its test path does not trace into a graph`);
+  if (!model.dynamicShapes && (opts.dynamic || opts.dynamicBatch || opts.triton)) {
+    throw new UserError(`${model.typeName} exports at a fixed batch and image size only (its anchors and per-image steps follow the traced shape): drop --dynamic${opts.triton ? ' and the Triton repository (it needs a dynamic batch)' : ''}`);
+  }
   const wasTraining = model.training;
   model.eval();
   try {

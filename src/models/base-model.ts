@@ -24,6 +24,8 @@ export interface TensorInputSpec {
   axes: readonly ImageAxis[];
   /** A valid value for the batch (verification and benchmarks draw `input` at random, the rest here). */
   example?: () => HostTensor;
+  /** The value for a batch of these samples (detectors: their image metas). */
+  fromSamples?: (samples: readonly DataSample[]) => HostTensor;
 }
 
 /**
@@ -64,6 +66,13 @@ export abstract class BaseModel<S extends DataSample = DataSample> extends Modul
    */
   readonly exportable: boolean = true;
 
+  /**
+   * Whether an export may make the batch and image axes dynamic. Models whose graph depends on
+   * the traced size beyond the convolutions (two-stage detectors: anchors, per-image loops)
+   * export at a fixed size only.
+   */
+  readonly dynamicShapes: boolean = true;
+
   forward(inputs: Tensor, samples?: readonly S[] | null, mode?: 'tensor'): NamedTensors;
   forward(inputs: Tensor, samples: readonly S[], mode: 'predict'): S[];
   forward(inputs: Tensor, samples: readonly S[], mode: 'loss'): LossDict;
@@ -72,6 +81,15 @@ export abstract class BaseModel<S extends DataSample = DataSample> extends Modul
     if (mode === 'tensor') return this.forwardTensor(new Map([['input', inputs]]), samples ?? undefined);
     if (!samples) throw new UserError(`${this.typeName}: '${mode}' mode needs the data samples of the batch`);
     return mode === 'predict' ? this.predict(inputs, samples) : this.loss(inputs, samples);
+  }
+
+  /**
+   * Host post-processing of `tensor`-mode outputs, the same for either engine's (mask models:
+   * the mask probabilities pasted into the images of `samples`, or of the whole inputs of
+   * `inputShape` without metas). Default: unchanged.
+   */
+  hostOutputs(outputs: ReadonlyMap<string, HostTensor>, _inputShape: readonly number[], _samples?: readonly S[]): Map<string, HostTensor> {
+    return new Map(outputs);
   }
 
   /** `tensor` mode: raw outputs from named inputs. */
