@@ -13,6 +13,18 @@ export const FORWARD_MODES: readonly ForwardMode[] = ['tensor', 'predict', 'loss
 
 export type { NamedTensors, LossDict } from '../structures/named-tensors';
 
+/**
+ * How an export check compares one `tensor`-mode output with the eager one:
+ * - `dense`: max |onnx - tfjs| <= rel * max(1, max |tfjs|) (the fixtures' rule);
+ * - `boxes`: rows of boxes (and scores) after data-dependent selections: the same count, each
+ *   value within 1e-3 * max(1, |tfjs|);
+ * - `labels`: identical;
+ * - `roi`: values computed from such boxes (RoI features and what the RoI heads make of them),
+ *   where a box moving by float rounding can move a bilinear sample or a pyramid level: the
+ *   dense rule at rel 1e-2.
+ */
+export type OutputRule = 'dense' | 'boxes' | 'labels' | 'roi';
+
 /** An image axis a `tensor`-mode input follows (export marks it dynamic with the image's). */
 export type ImageAxis = 'batch' | 'height' | 'width' | null;
 
@@ -65,6 +77,11 @@ export abstract class BaseModel<S extends DataSample = DataSample> extends Modul
    * path (decoding, NMS, RoI stages) exports; `exportOnnx` then refuses them in one line.
    */
   readonly exportable: boolean = true;
+
+  /** How an export check compares the output `name` (see OutputRule). */
+  outputRule(_name: string): OutputRule {
+    return 'dense';
+  }
 
   /**
    * Whether an export may make the batch and image axes dynamic. Models whose graph depends on

@@ -8,7 +8,7 @@ import { HEADS } from '../../registry/registries';
 import { DetDataSample } from '../../structures/det-data-sample';
 import { InstanceData } from '../../structures/instance-data';
 import { Boxes } from '../../structures/boxes';
-import type { ForwardMode, LossDict, NamedTensors, TensorInputSpec } from '../base-model';
+import type { ForwardMode, LossDict, NamedTensors, OutputRule, TensorInputSpec } from '../base-model';
 import { hostTensor, type HostTensor } from '../../core/host-tensor';
 import type { BitmapMasks } from '../../structures/masks';
 import { geometryOfSamples, geometryOfTensors, imageShapeOf, scaleFactorOf, type ImageGeometry } from '../heads/roi/image-metas';
@@ -181,6 +181,14 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
       out.set(`masks${sfx}`, hostTensor('bool', [m.length, m.height, m.width], m.data));
     });
     return out;
+  }
+
+  /** Boxes after the NMS stages, labels, and RoI-level tensors (everything the proposals feed) by their own rules. */
+  override outputRule(name: string): OutputRule {
+    const base = name.replace(/\.\d+$/, '');
+    if (base === 'proposals' || base === 'dets' || base === 'rois') return 'boxes';
+    if (base === 'labels') return 'labels';
+    return name.startsWith('neck.') || name.startsWith('backbone.') || name.startsWith('rpn_') ? 'dense' : 'roi';
   }
 
   /** Names for a batch of one image (per-image results take `.i` for several). */
