@@ -130,7 +130,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchmarkOut
     notes.push(`accuracy not measured: --dataset ${o.dataset} was given, but computing metrics inside the benchmark is not implemented yet (run \`hrdet test\` on the checkpoint; its metrics go into each row's "metrics")`);
   }
   if (subjects.some((s) => s.engine.startsWith('onnx (backbone+neck)'))) {
-    notes.push('two-stage detectors do not export to ONNX as a whole yet (their proposal and RoI stages do not trace): their onnx rows run the backbone + neck graph only, marked "onnx (backbone+neck)", with that part\'s params and MACs');
+    notes.push('some models do not export to ONNX as a whole: their onnx rows run the backbone + neck graph only, marked "onnx (backbone+neck)", with that part\'s params and MACs');
   }
   const results: BenchmarkResults = {
     hrdet_version: hrdetVersion(),
