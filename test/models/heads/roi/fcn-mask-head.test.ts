@@ -54,9 +54,9 @@ describeOnBackends('FCNMaskHead: forward and pasting', (h) => {
     const m = head();
     const probs = h.f32([1, 2, 2], [1, 1, 1, 1]);
     const boxes = h.f32([1, 4], [1, 1, 3, 2]);
-    const images = geometryOfSamples([new DetDataSample({ img_shape: [2, 4], scale_factor: [0.5, 0.5] })]);
+    const images = () => geometryOfSamples([new DetDataSample({ img_shape: [2, 4], scale_factor: [0.5, 0.5] })]);
     const det = { bboxes: boxes, scores: h.f32([1], [0.9]), labels: h.i32([1], [0]) };
-    const scaled = h.run(() => Array.from(h.read(m.predictByFeat([probs], [det], images, true)[0].bboxes).data as Float32Array));
+    const scaled = h.run(() => Array.from(h.read(m.predictByFeat([probs], [det], images(), true)[0].bboxes).data as Float32Array));
     expect(scaled).to.deep.equal([2, 2, 6, 4]);
     const hostProbs = hostTensor('float32', [1, 2, 2], Float32Array.of(1, 1, 1, 1));
     const masks = m.pasteImage(hostProbs, hostTensor('float32', [1, 5], Float32Array.of(2, 2, 6, 4, 0.9)), [4, 8], [0.5, 0.5], true, cfg);
@@ -64,7 +64,7 @@ describeOnBackends('FCNMaskHead: forward and pasting', (h) => {
     const rows = Array.from({ length: 4 }, (_, y) => Array.from(masks.mask(0).subarray(y * 8, (y + 1) * 8)).join(''));
     expect(rows).to.deep.equal(['00000000', '00000000', '00111100', '00111100']);
     // without rescale: the resized frame round(ori * scale) and the boxes as they are
-    expect(h.run(() => Array.from(h.read(m.predictByFeat([probs], [det], images, false)[0].bboxes).data as Float32Array))).to.deep.equal([1, 1, 3, 2]);
+    expect(h.run(() => Array.from(h.read(m.predictByFeat([probs], [det], images(), false)[0].bboxes).data as Float32Array))).to.deep.equal([1, 1, 3, 2]);
     const s = m.pasteImage(hostProbs, hostTensor('float32', [1, 4], Float32Array.of(1, 1, 3, 2)), [4, 8], [0.5, 0.5], false, cfg);
     expect([s.height, s.width]).to.deep.equal([2, 4]);
   });
