@@ -206,7 +206,7 @@ export class CascadeRoIHead extends Module implements RoIHead {
  * regress_by_class's deltas: the head's 4 class-agnostic columns, or the 4 of each RoI's label
  * (a one-hot weighted sum over the classes: exact, and traceable for any number of RoIs).
  */
-function regressDeltas(head: ConvFCBBoxHead, bboxPred: Tensor, label: Tensor): Tensor {
+export function regressDeltas(head: Pick<ConvFCBBoxHead, 'regClassAgnostic'>, bboxPred: Tensor, label: Tensor): Tensor {
   if (head.regClassAgnostic) return bboxPred;
   const [R, D] = bboxPred.shape;
   const C = D / 4;
