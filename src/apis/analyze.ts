@@ -32,7 +32,7 @@ export interface Analysis {
   /** All parameters (trainable + frozen), buffers excluded. */
   params: number;
   trainableParams: number;
-  /** Multiply-accumulates of conv2d, linear and matmul for one image; bias adds excluded. */
+  /** Multiply-accumulates of conv2d, conv_transpose2d, linear and matmul for one image; bias adds excluded. */
   macs: number;
   macsByOp: Record<CountedOp, number>;
   /** Every module in `namedModules()` order. */
@@ -78,7 +78,7 @@ export function analyzeModel(model: Module, opts: AnalyzeOptions = {}): Analysis
   const notes: string[] = [];
   const stack: string[] = [];
   const running = () => (stack.length ? stack[stack.length - 1] : '');
-  const macsByOp: Record<CountedOp, number> = { conv2d: 0, linear: 0, matmul: 0 };
+  const macsByOp: Record<CountedOp, number> = { conv2d: 0, conv_transpose2d: 0, linear: 0, matmul: 0 };
 
   const engine = new ShapeEngine({
     macs: (op, n) => {
@@ -173,6 +173,7 @@ function runModel(model: Module, inputs: Tensor[]): { name: string; shape: numbe
   const forward = (model as unknown as { forward?: ForwardFn }).forward;
   if (typeof forward !== 'function') throw new UserError(`${model.typeName} has no forward to analyse`);
   const out = forward.call(model, model instanceof Neck ? inputs : inputs[0]);
+  if (out instanceof Map) return [...out].filter(([, t]) => isTensor(t)).map(([name, t]: [string, Tensor]) => ({ name, shape: [...t.shape] }));
   return tensorsOf(out).map((t, i, all) => ({ name: all.length === 1 ? 'output' : `output.${i}`, shape: [...t.shape] }));
 }
 

@@ -25,6 +25,8 @@ export const scalar = (v: number, dtype: DType = 'float32'): Tensor => e().scala
  * keypoints, metrics logged beside the losses), never in `tensor`-mode code that is exported.
  */
 export const toHost = (t: Tensor): HostTensor => e().readSync(t);
+/** True when ops run on data (the tfjs engine), false while tracing a graph: for code that may read values to the host to save work. */
+export const isEager = (): boolean => e().eager;
 
 // --- dense -----------------------------------------------------------------------------------
 export interface Conv2dArgs {

@@ -171,7 +171,7 @@ describe('analyzeModel', () => {
   it('counts hand-computed MACs and parameters of a small conv/linear model', () => {
     const a = analyzeModel(new TinyClassifier(), { inputShape: [3, 32, 32] });
     expect(a.macs).to.equal(55_296 + 36_864 + 147_456 + 160);
-    expect(a.macsByOp).to.deep.equal({ conv2d: 55_296 + 36_864 + 147_456, linear: 160, matmul: 0 });
+    expect(a.macsByOp).to.deep.equal({ conv2d: 55_296 + 36_864 + 147_456, conv_transpose2d: 0, linear: 0 + 160, matmul: 0 });
     expect(a.params).to.equal(3_306);
     expect(a.trainableParams).to.equal(3_290);
     expect(a.inputShapes).to.deep.equal([[1, 3, 32, 32]]);

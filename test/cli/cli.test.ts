@@ -72,7 +72,7 @@ describe('hrdet CLI', function () {
 
     it('analyze --help states the FLOPs convention', () => {
       const r = hrdet(['analyze', '--help']);
-      expect(r.stdout).to.contain("multiply-accumulates (MACs) of conv2d, linear and matmul layers for one image (batch 1), the HRNet papers' convention");
+      expect(r.stdout).to.contain("multiply-accumulates (MACs) of conv2d, conv_transpose2d, linear and matmul layers for one image (batch 1), the HRNet papers' convention");
       expect(r.stdout).to.contain('GiMACs = 2^30 MACs');
     });
 
@@ -142,7 +142,7 @@ describe('hrdet CLI', function () {
       expect(rows[1].input_shape).to.deep.equal([3, 112, 112]);
       const t = run(['analyze', '--compare', cfg('r18.json'), cfg('r18.json')]);
       expect(t.code, t.stderr).to.equal(0);
-      expect(t.stdout.split('\n')[0]).to.match(/^config +model +input +params \(M\) +GMACs +GiMACs/);
+      expect(t.stdout.split('\n')[0]).to.match(/^config +model +input +params \(M\) +params \(2\^20\) +GMACs +GiMACs/);
       expect(t.stdout).to.include((R18_MACS / 1e9).toFixed(3));
     });
 
@@ -169,7 +169,7 @@ describe('hrdet CLI', function () {
       expect(r.stderr).to.equal('');
       expect(r.stdout).to.contain("input:  3x224x224 (C,H,W from the config's input_shape), batch 1");
       expect(r.stdout).to.match(/\n {4}backbone\.conv1 +Conv2d +9,408 +118\.0 +6\.5% +\[1, 64, 112, 112\]\n/);
-      expect(r.stdout).to.contain('params: 11,176,512 = 11.177 M (1e6)  [trainable 11,176,512, frozen 0]');
+      expect(r.stdout).to.contain('params: 11,176,512 = 11.177 M (1e6) = 10.66 Mi (2^20)  [trainable 11,176,512, frozen 0]');
       expect(r.stdout).to.contain('MACs:   1,813,561,344 = 1.814 GMACs (1e9) = 1.689 GiMACs (2^30)');
       expect(r.stdout).to.contain("the HRNet papers' convention");
       expect(r.stdout).to.contain('buffers (BN running statistics) excluded');

@@ -161,6 +161,9 @@ describeOnBackends('op layer: elementwise', (h) => {
       [[4], [2, 3, 2, 4], []],
       [[3, 1, 1], [2, 4], [1, 3, 1, 1]],
       [[2, 1], [2, 3, 2, 4], [4]],
+      // a condition that picks whole rows (the RoI extractor's per-level choice): its own tfjs path
+      [[5, 1, 1, 1], [5, 3, 2, 4], [5, 3, 2, 4]],
+      [[6, 1], [6, 7], [6, 7]],
     ];
     for (const [sc, sa, sb] of whereShapes) {
       it(`where broadcasts cond [${sc}], a [${sa}], b [${sb}]`, () => {

@@ -83,6 +83,16 @@ describeOnBackends('op layer: topk and gather', (h) => {
       });
     }
 
+    it('rows of 256 and more values (the host row copy), rank 4 and rank 2, repeated indices', () => {
+      for (const shape of [[4, 16, 4, 4], [3, 300]]) {
+        const x = randArr(shape, 173);
+        const idx = arr([5], [3 % shape[0], 0, 2, 0, 1]);
+        const ref = gatherRef(x, idx, 0);
+        const y = h.run(() => F.gather(T(x), h.i32([5], idx.data), 0));
+        expectTensor(h.read(y), ref.shape, ref.data, { atol: 0, rtol: 0 });
+      }
+    });
+
     it('with 2-D indices (the output rank grows to 4 and must keep NCHW order)', () => {
       const x = randArr([5, 3, 4], 172);
       const idx = arr([2, 2], [4, 0, 1, 1]);

@@ -1,13 +1,6 @@
-import * as F from '../../core/ops';
-import { Module } from '../../core/module';
-import type { Tensor } from '../../core/tensor';
 import type { BaseModel } from '../../models/base-model';
-import { TwoStageDetector } from '../../models/detectors/two-stage-detector';
-import { CascadeRoIHead } from '../../models/heads/roi/cascade-roi-head';
-import type { ConvFCBBoxHead } from '../../models/heads/roi/convfc-bbox-head';
-import type { SingleRoIExtractor } from '../../models/heads/roi/single-roi-extractor';
-import { StandardRoIHead } from '../../models/heads/roi/standard-roi-head';
 import { analyzeModel, type Analysis } from '../analyze';
+import { analyzeDetector, isDetector } from '../analyze-detector';
 import { BackboneNeck } from './backbone-neck';
 
 /** Parameters and multiply-accumulates of what a benchmark row runs, with what was counted. */
@@ -28,99 +21,27 @@ export interface Complexity {
 export const ROI_HEADS_NOT_COUNTED = 'RoI heads not counted';
 
 /**
- * `hrdet analyze`'s counts of a whole model at [C, H, W], batch 1. Two-stage detectors cannot be
- * analysed whole: the proposal filtering between the RPN and the RoI head reads box values, which
- * the shape-only engine does not have. For them the backbone, neck and RPN head are counted as
- * they run, and the RoI box head(s) for a fixed number of RoIs per image (`rois`, default the
- * model's test_cfg.rpn.max_per_img: mmdetection's 1000 proposals), since every proposal the RPN
- * keeps goes through the box head; `rois: 0` leaves the RoI heads out ("RoI heads not counted").
- * Mask heads run on the final detections and are never counted here.
+ * `hrdet analyze`'s counts of a whole model at [C, H, W], batch 1. A detector is counted as
+ * `analyzeDetector` does: a two-stage detector's RoI heads (box and mask heads, every cascade
+ * stage) for a fixed number of RoIs per image (`rois`, default the model's
+ * test_cfg.rpn.max_per_img: mmdetection's 1000 proposals); `rois: 0` leaves them out
+ * ("RoI heads not counted").
  */
 export function modelComplexity(model: BaseModel, chw: readonly number[], opts: { rois?: number } = {}): Complexity {
-  if (model instanceof TwoStageDetector) return twoStageComplexity(model, chw, opts.rois);
-  const a = analyzeModel(model, { inputShape: chw });
-  return { params: a.params, macs: a.macs, counted: 'whole model', parts: topLevelMacs(a), partial: a.partial, notes: [...a.notes] };
+  if (!isDetector(model)) {
+    const a = analyzeModel(model, { inputShape: chw });
+    return { params: a.params, macs: a.macs, counted: 'whole model', parts: topLevelMacs(a), partial: a.partial, notes: [...a.notes] };
+  }
+  const d = analyzeDetector(model, { inputShape: chw, rois: opts.rois });
+  const notes = [...d.notes];
+  if (d.rois === 0) notes.push(`${ROI_HEADS_NOT_COUNTED}: proposal filtering reads box values, which a shape-only analysis does not have`);
+  return { params: d.params, macs: d.macs, counted: d.counted, parts: topLevelMacs(d), partial: d.partial || d.rois === 0, notes };
 }
 
 /** The counts of the backbone + neck alone (what an `onnx (backbone+neck)` row runs). */
 export function backboneNeckComplexity(model: BackboneNeck, chw: readonly number[]): Complexity {
   const a = analyzeModel(model, { inputShape: chw });
   return { params: a.params, macs: a.macs, counted: model.neck ? 'backbone + neck' : 'backbone', parts: topLevelMacs(a), partial: a.partial, notes: [] };
-}
-
-function twoStageComplexity(model: TwoStageDetector, chw: readonly number[], rois?: number): Complexity {
-  const perImage = rois ?? model.rpnHead.testCfg?.max_per_img ?? 1000;
-  const stages = boxStages(model);
-  const view = new TwoStageCountView(model, stages, perImage);
-  const a = analyzeModel(view, { inputShape: chw });
-  const notes: string[] = [];
-  const counted = ['backbone', model.neck ? 'neck' : '', 'RPN head'].filter(Boolean);
-  let partial = false;
-  if (perImage > 0 && stages.length > 0) {
-    counted.push(`RoI box head${stages.length > 1 ? `s (${stages.length} stages)` : ''} at ${perImage} RoIs per image`);
-    notes.push(
-      `RoI box head counted for ${perImage} RoIs per image (test_cfg.rpn.max_per_img, mmdetection's test-time proposal count); ` +
-        'proposal filtering reads box values, so the whole model cannot be analysed on shapes and fewer proposals can survive NMS',
-    );
-  } else {
-    partial = true;
-    notes.push(`${ROI_HEADS_NOT_COUNTED}: proposal filtering reads box values, which a shape-only analysis does not have`);
-  }
-  if (model.roiHead.withMask) {
-    partial = true;
-    notes.push('mask head not counted (it runs on the final detections, whose number depends on the data)');
-  }
-  if (stages.length === 0 && perImage > 0) notes.push(`${model.roiHead.typeName}: its box head is not a known RoI head layout; not counted`);
-  // every parameter of the model, counted or not in the MACs
-  return { params: model.numParameters(), macs: a.macs, counted: counted.join(' + '), parts: topLevelMacs(a), partial, notes };
-}
-
-type BoxStage = { extractor: SingleRoIExtractor; head: ConvFCBBoxHead };
-
-function boxStages(model: TwoStageDetector): BoxStage[] {
-  const roi = model.roiHead;
-  if (roi instanceof StandardRoIHead) return [{ extractor: roi.bboxRoiExtractor, head: roi.bboxHead }];
-  if (roi instanceof CascadeRoIHead) {
-    return Array.from({ length: roi.numStages }, (_, s) => ({ extractor: roi.bboxRoiExtractor.at(s), head: roi.bboxHead.at(s) }));
-  }
-  return [];
-}
-
-/**
- * The detector's test path with the value-dependent step taken out: backbone → neck → RPN head,
- * then each box stage on a fixed batch of RoIs (their box values do not matter to the counts;
- * RoIAlign and the level assignment are shape-only). Registers the detector's own modules under
- * their own names so the analysis rows read `backbone.*`, `rpn_head.*`, `roi_head.*`.
- */
-class TwoStageCountView extends Module {
-  constructor(
-    private readonly det: TwoStageDetector,
-    private readonly stages: BoxStage[],
-    private readonly rois: number,
-  ) {
-    super();
-    for (const [name, m] of det.children()) if (name !== 'data_preprocessor') this.addModule(name, m);
-    // the analysis restores a training-mode model to training mode afterwards; this view must not
-    this.training = false;
-  }
-
-  override get typeName(): string {
-    return this.det.typeName;
-  }
-
-  forward(x: Tensor): Tensor[] {
-    const feats = this.det.extractFeat(x);
-    const rpn = this.det.rpnHead.forward(feats);
-    const outs = [...rpn.clsScores, ...rpn.bboxPreds];
-    if (this.rois > 0) {
-      const rois = F.constant({ dtype: 'float32', shape: [this.rois, 5], data: new Float32Array(this.rois * 5) });
-      for (const { extractor, head } of this.stages) {
-        const o = head.forward(extractor.forward(feats.slice(0, extractor.numInputs), rois));
-        outs.push(o.clsScore, o.bboxPred);
-      }
-    }
-    return outs;
-  }
 }
 
 function topLevelMacs(a: Analysis): Record<string, number> {

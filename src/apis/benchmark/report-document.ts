@@ -58,7 +58,7 @@ export function reportDocument(r: BenchmarkResults): ReportDocument {
   sections.push({
     title: 'Results',
     paragraphs: [
-      'One row per model × engine × batch size. Params and GMACs are `hrdet analyze`\'s counts of what the row runs (MACs of conv2d, linear and matmul for one image; GMACs = 1e9). ' +
+      'One row per model × engine × batch size. Params and GMACs are `hrdet analyze`\'s counts of what the row runs (MACs of conv2d, conv_transpose2d, linear and matmul for one image; GMACs = 1e9). ' +
         'Published params and GFLOPs are the sources\' figures (see below; their GFLOPs are multiply-accumulates too, in their own units). Latency is one batch; img/s = batch / median.',
     ],
     tables: [resultsTable(r.rows)],

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { analyzeModel, type Analysis } from '../../apis/analyze';
+import { analyzeDetector, isDetector, type DetectorAnalysis } from '../../apis/analyze-detector';
 import { buildModel } from '../../apis/build-model';
 import { ConfigError, UserError } from '../../core/errors';
 import { describe } from '../../registry/build-context';
@@ -8,6 +9,7 @@ import { formatTable, grouped, grouped1 } from '../table';
 
 interface AnalyzeCliOptions {
   shape?: number[];
+  rois?: number;
   json?: boolean;
   depth: number;
   compare?: boolean;
@@ -16,9 +18,11 @@ interface AnalyzeCliOptions {
 const DEFAULT_SHAPE = [3, 224, 224];
 
 export const CONVENTION =
-  'FLOPs here are multiply-accumulates (MACs) of conv2d, linear and matmul layers for one image (batch 1), ' +
+  'FLOPs here are multiply-accumulates (MACs) of conv2d, conv_transpose2d, linear and matmul layers for one image (batch 1), ' +
   "the HRNet papers' convention; bias adds, normalisation, activations, pooling and resizing are not counted. " +
   'GMACs = 1e9 MACs; GiMACs = 2^30 MACs, the unit of the "GFLOPs" in the HRNet repositories.';
+export const ROI_NOTE =
+  'Detectors: macs = macs_dense (backbone + neck + dense head) + RoIs x macs_per_roi (every box and mask head, each cascade stage, for one RoI).';
 export const PARAMS_NOTE = 'trainable + frozen (requires_grad=False) parameters; buffers (BN running statistics) excluded';
 
 export function register(program: Command): void {
@@ -27,6 +31,7 @@ export function register(program: Command): void {
     .description('count parameters and FLOPs (multiply-accumulates) per module and in total, without running on data')
     .argument('<config...>', 'config file (JSON, YAML, JS or TS); several with --compare')
     .option('--shape <C,H,W>', "input shape of one image (default: the config's input_shape, else 3,224,224)", parseShape)
+    .option('--rois <N>', "RoIs per image for a two-stage detector's RoI heads (default: test_cfg.rpn.max_per_img; the HRNet paper counts 512)", parseRois)
     .option('--depth <N>', 'show modules down to this depth (0 = totals only)', parseDepth, 2)
     .option('--json', 'print JSON (totals, per-module rows down to --depth, outputs)')
     .option('--compare', 'put several configs side by side: params and MACs of each (each at its own input_shape unless --shape)')
@@ -40,12 +45,19 @@ milliseconds even for the biggest models; building the model (allocating and ini
 weights) takes longer. Ops whose output size depends on data (nms) are counted at their upper
 bound and the analysis is marked partial; a model that reads tensor values cannot be analysed.
 
+Detectors: macs = macs_dense + rois x macs_per_roi. macs_dense is the backbone, neck and dense head
+(RPNHead, FCOSHead) at the input shape; macs_per_roi is every RoI head of one RoI (box and mask
+heads, each cascade stage). The proposal filtering between them reads box values, so the RoI
+heads are counted for --rois RoIs per image (the HRNet paper's Table 7: 512 at 800x1216).
+
 Examples:
   $ hrdet analyze configs/hrnet/td-hm_hrnet-w32_8xb64-210e_coco-256x192.json
   $ hrdet analyze configs/hrnet/td-hm_hrnet-w32_8xb64-210e_coco-256x192.json --shape 3,384,288 --depth 1
   $ hrdet analyze configs/hrnet/hrnet-w18_in1k-224x224.json --json --depth 0
   $ hrdet analyze my_config.json --plugin ./my_backbone.ts --cfg-options input_shape=[3,512,512]
-  $ hrdet analyze --compare configs/hrnet/hrnetv2p-w18-hrfpn.json configs/resnet/resnet50-fpn.json`,
+  $ hrdet analyze configs/faster_rcnn/faster-rcnn_r50_fpn_1x_coco.json --shape 3,800,1216 --rois 512 --json --depth 0
+  $ hrdet analyze --compare configs/hrnet/hrnetv2p-w18-hrfpn.json configs/resnet/resnet50-fpn.json
+  $ hrdet analyze --compare configs/faster_rcnn/faster-rcnn_r50_fpn_1x_coco.json configs/hrnet/faster-rcnn_hrnetv2p-w18-1x_coco.json --shape 3,800,1216 --rois 512`,
     )
     .action(async (files: string[], opts: AnalyzeCliOptions, cmd: Command) => {
       if (files.length > 1 && !opts.compare) {
@@ -63,12 +75,12 @@ Examples:
 }
 
 /** Build one config's model (no weights drawn) and analyse it at its input shape. */
-async function analyzeConfig(file: string, opts: AnalyzeCliOptions, cmd: Command): Promise<{ header: Header; analysis: Analysis }> {
+async function analyzeConfig(file: string, opts: AnalyzeCliOptions, cmd: Command): Promise<{ header: Header; analysis: Analysis | DetectorAnalysis }> {
   const g = globalOptions(cmd);
   const { model, config } = await buildModel(file, { cfgOptions: g.cfgOptions, plugins: g.plugin, initWeights: false });
   const [shape, source] = inputShape(opts.shape, config.input_shape, file);
   try {
-    const analysis = analyzeModel(model, { inputShape: shape });
+    const analysis = isDetector(model) ? analyzeDetector(model, { inputShape: shape, rois: opts.rois }) : analyzeModel(model, { inputShape: shape });
     return { header: { config: file, model: model.typeName, inputShape: shape, inputShapeSource: source }, analysis };
   } catch (e) {
     if (e instanceof UserError && !(e instanceof ConfigError)) {
@@ -78,33 +90,70 @@ async function analyzeConfig(file: string, opts: AnalyzeCliOptions, cmd: Command
   }
 }
 
-function compareText(results: { header: Header; analysis: Analysis }[]): string {
+type Result = { header: Header; analysis: Analysis | DetectorAnalysis };
+
+function isSplit(a: Analysis | DetectorAnalysis): a is DetectorAnalysis {
+  return 'macsDense' in a;
+}
+
+function compareText(results: Result[]): string {
+  const anyRois = results.some(({ analysis: a }) => isSplit(a) && a.rois !== null);
   const rows = results.map(({ header: h, analysis: a }) => [
     h.config,
     h.model,
     h.inputShape.join('x'),
+    ...(anyRois ? [isSplit(a) && a.rois !== null ? String(a.rois) : ''] : []),
     (a.params / 1e6).toFixed(3),
+    (a.params / MEBI).toFixed(2),
     (a.macs / GIGA).toFixed(3),
     (a.macs / GIBI).toFixed(3),
+    ...(anyRois ? [isSplit(a) ? (a.macsDense / GIBI).toFixed(3) : '', isSplit(a) && a.rois !== null ? grouped(a.macsPerRoi) : ''] : []),
     a.partial ? 'partial' : '',
   ]);
-  const table = formatTable(['config', 'model', 'input', 'params (M)', 'GMACs', 'GiMACs', ''], rows, [false, false, false, true, true, true, false]);
-  return `${table}\n\n${CONVENTION}\nParams: ${PARAMS_NOTE}.\n`;
+  const header = [
+    'config',
+    'model',
+    'input',
+    ...(anyRois ? ['RoIs'] : []),
+    'params (M)',
+    'params (2^20)',
+    'GMACs',
+    'GiMACs',
+    ...(anyRois ? ['dense GiMACs', 'MACs per RoI'] : []),
+    '',
+  ];
+  const right = header.map((c, i) => i > 2 && c !== '');
+  const lines = [formatTable(header, rows, right), '', CONVENTION, `Params: ${PARAMS_NOTE}.`];
+  if (anyRois) lines.push(ROI_NOTE);
+  return `${lines.join('\n')}\n`;
 }
 
-function compareJson(results: { header: Header; analysis: Analysis }[]): string {
+function compareJson(results: Result[]): string {
   const rows = results.map(({ header: h, analysis: a }) => ({
     config: h.config,
     model: h.model,
     input_shape: h.inputShape,
     input_shape_source: h.inputShapeSource,
     params: a.params,
+    trainable_params: a.trainableParams,
     macs: a.macs,
+    ...splitJson(a),
     gmacs: a.macs / GIGA,
     gimacs: a.macs / GIBI,
     partial: a.partial,
   }));
   return `${JSON.stringify({ convention: CONVENTION, rows }, null, 2)}\n`;
+}
+
+/** The detector split (macs_dense, macs_per_roi, rois, counted); nothing for other models. */
+function splitJson(a: Analysis | DetectorAnalysis): Record<string, unknown> {
+  if (!isSplit(a)) return {};
+  return { macs_dense: a.macsDense, macs_per_roi: a.macsPerRoi, macs_per_roi_by_head: a.macsPerRoiByHead, rois: a.rois, counted: a.counted };
+}
+
+function parseRois(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Expected a non-negative integer.');
+  return Number(value);
 }
 
 function parseShape(value: string): number[] {
@@ -144,12 +193,13 @@ interface Header {
 
 const GIGA = 1e9;
 const GIBI = 2 ** 30;
+const MEBI = 2 ** 20;
 
 function visibleModules(a: Analysis, depth: number) {
   return a.modules.filter((m) => m.depth <= depth);
 }
 
-function toText(h: Header, a: Analysis, depth: number): string {
+function toText(h: Header, a: Analysis | DetectorAnalysis, depth: number): string {
   const lines: string[] = [];
   lines.push(`config: ${h.config}`);
   lines.push(`model:  ${h.model}`);
@@ -173,21 +223,31 @@ function toText(h: Header, a: Analysis, depth: number): string {
   for (const o of a.outputs) lines.push(`output ${o.name}: [${o.shape.join(', ')}]`);
   lines.push('');
   const frozen = a.params - a.trainableParams;
-  lines.push(`params: ${grouped(a.params)} = ${(a.params / 1e6).toFixed(3)} M (1e6)  [trainable ${grouped(a.trainableParams)}, frozen ${grouped(frozen)}]`);
+  lines.push(`params: ${grouped(a.params)} = ${(a.params / 1e6).toFixed(3)} M (1e6) = ${(a.params / MEBI).toFixed(2)} Mi (2^20)  [trainable ${grouped(a.trainableParams)}, frozen ${grouped(frozen)}]`);
   lines.push(`MACs:   ${grouped(a.macs)} = ${(a.macs / GIGA).toFixed(3)} GMACs (1e9) = ${(a.macs / GIBI).toFixed(3)} GiMACs (2^30)`);
-  lines.push(`        conv2d ${grouped(a.macsByOp.conv2d)}, linear ${grouped(a.macsByOp.linear)}, matmul ${grouped(a.macsByOp.matmul)}`);
+  lines.push(`        ${Object.entries(a.macsByOp).map(([op, n]) => `${op} ${grouped(n)}`).join(', ')}`);
+  if (isSplit(a)) {
+    lines.push(`        dense (backbone + neck + dense head) ${grouped(a.macsDense)} = ${(a.macsDense / GIBI).toFixed(3)} GiMACs`);
+    if (a.rois !== null) {
+      const { bbox, mask } = a.macsPerRoiByHead;
+      const split = mask ? ` (box ${grouped(bbox)} + mask ${grouped(mask)})` : '';
+      lines.push(`        RoI heads ${grouped(a.macsPerRoi)} per RoI${split} x ${a.rois} RoIs = ${grouped(a.macsPerRoi * a.rois)}`);
+    }
+    lines.push(`counted: ${a.counted}`);
+  }
   lines.push('');
   lines.push(CONVENTION);
   lines.push(`Params: ${PARAMS_NOTE}.`);
+  if (isSplit(a) && a.rois !== null) lines.push(ROI_NOTE);
   if (a.partial) {
     lines.push('');
     lines.push('PARTIAL: some sizes depend on data and were taken at their upper bound:');
-    for (const n of a.notes) lines.push(`  ${n}`);
-  }
+  } else if (a.notes.length) lines.push('');
+  for (const n of a.notes) lines.push(`  ${n}`);
   return `${lines.join('\n')}\n`;
 }
 
-function toJson(h: Header, a: Analysis, depth: number): string {
+function toJson(h: Header, a: Analysis | DetectorAnalysis, depth: number): string {
   const out = {
     config: h.config,
     model: h.model,
@@ -198,6 +258,7 @@ function toJson(h: Header, a: Analysis, depth: number): string {
     trainable_params: a.trainableParams,
     params_M: a.params / 1e6,
     macs: a.macs,
+    ...splitJson(a),
     gmacs: a.macs / GIGA,
     gimacs: a.macs / GIBI,
     macs_by_op: a.macsByOp,

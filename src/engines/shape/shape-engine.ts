@@ -29,7 +29,7 @@ export class ShapeTensor implements Tensor {
 }
 
 /** Ops whose multiply-accumulates are counted (the HRNet papers' convention). */
-export type CountedOp = 'conv2d' | 'linear' | 'matmul';
+export type CountedOp = 'conv2d' | 'conv_transpose2d' | 'linear' | 'matmul';
 
 /** What the shape engine reports while a model runs on it. */
 export interface ShapeEngineListener {
@@ -62,7 +62,7 @@ const shapeOf = (t: Tensor): readonly number[] => t.shape;
 
 /**
  * The third engine: runs a model's forward on shapes only. It computes every op's output
- * shape, counts multiply-accumulates of conv2d, linear and matmul, and allocates nothing,
+ * shape, counts multiply-accumulates of conv2d, conv_transpose2d, linear and matmul, and allocates nothing,
  * so analysing the biggest HRNet costs milliseconds.
  *
  * Data-dependent ops: `topk`, `gather` and `roiAlign` have shapes fixed by their inputs and
@@ -157,8 +157,8 @@ export class ShapeEngine implements Engine {
 
   /**
    * MACs as fvcore / mmengine's FlopAnalyzer (and mmcv's deconv hook, less its bias term) count a
-   * transposed convolution: in × out/groups × kh × kw per input position. Counted with the
-   * convolutions, as those analysers do.
+   * transposed convolution: in × out/groups × kh × kw per input position. Reported on its own
+   * (`conv_transpose2d`); those analysers file it under their 'conv'.
    */
   convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null, o: ConvTranspose2dOptions): Tensor {
     const [n, cin, h, w] = rank4(x, 'conv_transpose2d');
@@ -173,7 +173,7 @@ export class ShapeEngine implements Engine {
     const size = (d: number, i: 0 | 1, k: number) => convTransposeOutSize(d, k, o.stride[i], o.padding[i], o.dilation[i], o.outputPadding[i]);
     const [oh, ow] = [size(h, 0, kh), size(w, 1, kw)];
     if (oh < 1 || ow < 1) throw new ShapeError(`conv_transpose2d: padding ${o.padding.join('x')} leaves no output for a ${h}x${w} input`);
-    this.count('conv2d', n * cin * outPerGroup * kh * kw * h * w);
+    this.count('conv_transpose2d', n * cin * outPerGroup * kh * kw * h * w);
     return new ShapeTensor([n, cout, oh, ow], x.dtype);
   }
 

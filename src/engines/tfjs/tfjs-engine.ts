@@ -34,6 +34,7 @@ import { recordingGradients } from './recording';
 import { conv2dNHWC } from './conv2d';
 import { convTranspose2dNHWC } from './conv-transpose2d';
 import { installTfjsExtensions } from './extensions';
+import { gatherRows, HOST_GATHER_MIN_ROW } from './gather-rows';
 import { hostNms } from './host-nms';
 import { roiAlign } from './roi-align';
 
@@ -302,7 +303,7 @@ export class TfjsEngine implements Engine {
   where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
     const rank = Math.max(cond.shape.length, a.shape.length, b.shape.length);
     const [c, x, y] = [cond, a, b].map((t) => broadcastOperand(unwrap(t), rank));
-    return wrap(tf.where(c, x, y));
+    return wrap(selectRows(c, x, y) ?? tf.where(c, x, y));
   }
 
   clip(x: Tensor, min: number, max: number): Tensor {
@@ -427,6 +428,12 @@ export class TfjsEngine implements Engine {
     const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
     // tfjs-wasm gives wrong shapes when gathering from an empty tensor; an empty result needs no data
     if (shape.includes(0)) return wrap(fromLogical(tf.zeros(shape, xt.dtype)));
+    // rows of the first axis are rows in either layout: no reordering to the logical one
+    if (axis === 0 && it.rank === 1) {
+      const rowSize = xt.size / xt.shape[0];
+      if (xt.dtype === 'float32' && rowSize >= HOST_GATHER_MIN_ROW) return wrap(gatherRows(xt, Int32Array.from(it.dataSync())));
+      return wrap(tf.gather(xt, tf.cast(it, 'int32'), 0));
+    }
     return wrap(fromLogical(tf.gather(toLogical(xt), tf.cast(toLogical(it), 'int32'), axis)));
   }
 
@@ -513,4 +520,22 @@ function ceilExtra(t: tf.Tensor4D, o: Pool2dOptions): [number, number] {
     return Math.max(0, (out - 1) * s + k - (size + 2 * p));
   };
   return [extra(t.shape[1], o.kernel[0], o.stride[0], o.padding[0]), extra(t.shape[2], o.kernel[1], o.stride[1], o.padding[1])];
+}
+
+/**
+ * where(cond, a, b) for a condition that picks whole rows ([N, 1, ..., 1] against a and b of
+ * one shape [N, ...]), as the RoI extractor's per-level choice does. tf.where broadcasts the
+ * condition with a tile, which on wasm costs far more than the select itself; a broadcasting
+ * multiply (a native kernel on every backend) spreads it to the full shape instead. (tfjs's
+ * Select kernels take a rank-1 condition of the first dimension too, but the cpu backend's
+ * reads the wrong elements for it.) Null when the operands are not of that form.
+ */
+function selectRows(c: tf.Tensor, x: tf.Tensor, y: tf.Tensor): tf.Tensor | null {
+  const n = x.shape[0];
+  const rowCondition = c.rank === x.rank && x.rank >= 2 && c.shape[0] === n && c.shape.every((d, i) => i === 0 || d === 1);
+  if (!rowCondition || !tf.util.arraysEqual(x.shape, y.shape) || c.size === x.size) return null;
+  return tf.tidy(() => {
+    const full = tf.notEqual(tf.mul(tf.cast(c, 'float32'), tf.ones(x.shape, 'float32')), tf.scalar(0));
+    return tf.where(full, x, y);
+  });
 }

@@ -22,6 +22,7 @@ import { anchorTrainCfg } from '../heads/dense/anchor-train-cfg';
 import { rcnnTrainCfg, type RCNNTrainCfg } from '../heads/roi/rcnn-train-cfg';
 import { AssignAndSample } from '../heads/assign-and-sample';
 import { isRoIHead, type RoIDetections, type RoIHead } from '../heads/roi/roi-head';
+import { roiHeadWithPyramid, rpnHeadWithPyramid } from './pyramid-defaults';
 
 export const twoStageDetectorSchema = z
   .object({
@@ -70,9 +71,11 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
 
   protected constructor(o: TwoStageDetectorOptions, ctx: BuildContext) {
     super(o, ctx);
-    const rpn = ctx.build(HEADS, o.rpn_head, 'rpn_head');
+    // what the heads would only repeat from the pyramid (channels, strides) may be left out
+    const pyramid = this.outputShape();
+    const rpn = ctx.build(HEADS, rpnHeadWithPyramid(o.rpn_head, pyramid), 'rpn_head');
     if (!(rpn instanceof RPNHead)) throw ctx.error('rpn_head.type', 'a two-stage detector needs an RPNHead');
-    const roi = ctx.build(HEADS, o.roi_head, 'roi_head');
+    const roi = ctx.build(HEADS, roiHeadWithPyramid(o.roi_head, pyramid), 'roi_head');
     if (!isRoIHead(roi)) throw ctx.error('roi_head.type', 'a two-stage detector needs a RoI head (StandardRoIHead, CascadeRoIHead)');
     const levels = this.outputShape();
     const rpnIn = (o.rpn_head as { in_channels?: number }).in_channels;

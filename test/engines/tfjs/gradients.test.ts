@@ -142,6 +142,11 @@ describeOnBackends('tfjs gradients: elementwise and reductions', (h) => {
     check({ f: (a, b) => F.where(F.greater(a, 0), a, b), inputs: [awayFromZero(shape, 2), x(shape, 3)] });
   });
 
+  it('where with a condition that picks whole rows', () => {
+    const rows = hostTensor('bool', [4, 1, 1, 1], Uint8Array.of(1, 0, 0, 1));
+    check({ f: (a, b) => F.where(F.constant(rows), F.mul(a, a), b), inputs: [x([4, 3, 2, 5], 4), x([4, 3, 2, 5], 5)] });
+  });
+
   it('softmax over channels, width, and the last axis of a matrix', () => {
     check({ f: (a) => F.softmax(a, 1), inputs: [x(shape)] });
     check({ f: (a) => F.softmax(a, 3), inputs: [x(shape)] });
@@ -221,5 +226,7 @@ describeOnBackends('tfjs gradients: layout and spatial', (h) => {
     check({ f: (a, i) => F.gather(a, i, 0), inputs: [x([3, 4]), idx], wrt: [0] });
     check({ f: (a, i) => F.gather(a, i, 1), inputs: [x([2, 3, 2]), idx], wrt: [0] });
     check({ f: (a, i) => F.gather(a, i, 1), inputs: [x([1, 3, 2, 2]), idx], wrt: [0] });
+    // rows of 256 values: gathered by host row copies, with the gradient added back per row
+    check({ f: (a, i) => F.gather(F.mul(a, a), i, 0), inputs: [x([3, 16, 4, 4]), idx], wrt: [0], samples: 16 });
   });
 });

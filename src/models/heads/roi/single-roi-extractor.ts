@@ -5,6 +5,7 @@ import type { Tensor } from '../../../core/tensor';
 import { HEADS } from '../../../registry/registries';
 import type { BuildContext } from '../../../registry/build-context';
 import { initCfg } from '../../../nn/option-schemas';
+import { indexTensor } from './nms-cfg';
 
 /** mmcv's RoIAlign as mmdetection configs name it (`roi_layer`). */
 export const roiAlignLayerOptions = z
@@ -77,7 +78,7 @@ export class SingleRoIExtractor extends Module {
     if (feats.length < this.numInputs) {
       throw new Error(`SingleRoIExtractor reads ${this.numInputs} feature maps (featmap_strides) but got ${feats.length}`);
     }
-    const pool = (i: number, r: Tensor) =>
+    const pool = (i: number, r: Tensor = rois) =>
       F.roiAlign(feats[i], r, {
         outputSize: this.outputSize,
         spatialScale: 1 / this.featmapStrides[i],
@@ -85,10 +86,11 @@ export class SingleRoIExtractor extends Module {
         aligned: this.aligned,
         mode: this.poolMode,
       });
-    if (this.numInputs === 1) return pool(0, rois);
-    // every level pools every RoI and each RoI keeps its own level's result: same values as
-    // mmdetection's per-level scatter, with no data-dependent shapes (it traces to ONNX). On the
-    // other levels a RoI is collapsed to an empty box at the origin, which costs one sample.
+    if (this.numInputs === 1) return pool(0);
+    if (F.isEager()) return this.pooledByLevel(rois, pool);
+    // traced: every level pools every RoI and each RoI keeps its own level's result, the same
+    // values as mmdetection's per-level scatter with no data-dependent shapes in the graph. On
+    // the other levels a RoI is collapsed to an empty box at the origin, which costs one sample.
     const lvl = F.reshape(this.mapRoiLevels(rois), [-1, 1]);
     const collapsed = F.mul(rois, F.constant({ dtype: 'float32', shape: [1, 5], data: Float32Array.of(1, 0, 0, 0, 0) }));
     const own = (i: number) => F.equal(lvl, F.scalar(i, 'int32'));
@@ -96,6 +98,28 @@ export class SingleRoIExtractor extends Module {
     let out = pool(0, levelRois(0));
     for (let i = 1; i < this.numInputs; i++) out = F.where(F.reshape(own(i), [-1, 1, 1, 1]), pool(i, levelRois(i)), out);
     return out;
+  }
+
+  /**
+   * Eager: mmdetection's own way, each level pooling only the RoIs mapped to it (a quarter of
+   * the work of pooling all of them on every level), the results put back in RoI order.
+   */
+  private pooledByLevel(rois: Tensor, pool: (i: number, r: Tensor) => Tensor): Tensor {
+    const levels = F.toHost(this.mapRoiLevels(rois)).data as Int32Array;
+    const order: number[] = [];
+    const parts: Tensor[] = [];
+    for (let i = 0; i < this.numInputs; i++) {
+      const members = levels.reduce<number[]>((a, l, r) => (l === i ? (a.push(r), a) : a), []);
+      if (members.length === 0) continue;
+      order.push(...members);
+      parts.push(pool(i, members.length === levels.length ? rois : F.gather(rois, indexTensor(members))));
+    }
+    if (parts.length === 0) return pool(0, rois); // no RoIs: an empty [0, C, oh, ow]
+    const stacked = parts.length === 1 ? parts[0] : F.concat(parts, 0);
+    if (order.every((r, k) => r === k)) return stacked;
+    const back = new Int32Array(order.length);
+    order.forEach((r, k) => (back[r] = k));
+    return F.gather(stacked, indexTensor(back));
   }
 }
 
