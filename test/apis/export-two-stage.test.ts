@@ -160,6 +160,18 @@ describe('exportOnnx: two-stage detectors, the whole test path in the graph', fu
     });
   }
 
+  it('--outputs keeps only the detections (per-image names follow); an unknown name is refused in one line', async function () {
+    const model = await CASES[2].model();
+    const r = await exportOnnx(model, { shape: SHAPE, batch: 2, outputs: ['dets', 'labels', 'masks'] });
+    expect(r.verification?.passed).to.equal(true);
+    expect(r.outputs.map((o) => o.name)).to.deep.equal(['dets.0', 'labels.0', 'masks.0', 'dets.1', 'labels.1', 'masks.1']);
+    expect(r.verification!.runs[0].outputs.map((c) => c.name)).to.deep.equal(['dets.0', 'labels.0', 'masks.0', 'dets.1', 'labels.1', 'masks.1']);
+    let err: unknown;
+    await exportOnnx(model, { shape: SHAPE, outputs: ['detections'] }).catch((e: unknown) => (err = e));
+    expect(err).to.be.instanceOf(UserError);
+    expect((err as Error).message).to.match(/has no output 'detections' \(it has: .*dets, labels/);
+  });
+
   it('refuses a dynamic export in one line', async function () {
     const model = await CASES[0].model();
     for (const o of [{ dynamic: true }, { dynamicBatch: true }]) {
