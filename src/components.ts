@@ -105,3 +105,6 @@ import './data/transforms/pack-inputs';
 import './data/datasets/base-seg-dataset';
 import './data/datasets/cityscapes-dataset';
 import './data/datasets/custom-dataset';
+import './data/aspect-ratio-batch-sampler';
+import './data/transforms/random-choice-resize';
+import './data/transforms/filter-annotations';

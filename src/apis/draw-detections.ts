@@ -19,6 +19,10 @@ export interface DrawOptions {
   maskAlpha?: number;
   /** JPEG quality of the result. */
   quality?: number;
+  /** PNG or JPEG (default). */
+  format?: 'jpeg' | 'png';
+  /** False: class names alone (ground truth has no scores). */
+  showScores?: boolean;
 }
 
 /**
@@ -35,12 +39,26 @@ export async function drawDetections(img: HwcImage, det: DrawnDetections, o: Dra
   const parts: string[] = [];
   for (const [, i] of keep) if (det.masks) parts.push(await maskElement(det.masks, i, paletteColor(det.labels[i]), o.maskAlpha ?? 0.8));
   // at least 2 px: JPEG chroma subsampling washes out a 1 px coloured line
-  const lineWidth = Math.max(2, Math.round(Math.min(width, height) / 200));
-  const fontSize = Math.max(8, Math.min(18, Math.round(Math.min(width, height) / 25)));
-  for (const [score, i] of keep) parts.push(boxElements(det.bboxes[i], labelText(det.labels[i], score, o.classes), paletteColor(det.labels[i]), lineWidth, fontSize, width));
+  const { lineWidth, fontSize } = strokeSizes(width, height);
+  for (const [score, i] of keep) {
+    const text = o.showScores === false ? (o.classes?.[det.labels[i]] ?? `class ${det.labels[i]}`) : labelText(det.labels[i], score, o.classes);
+    parts.push(boxElements(det.bboxes[i], text, paletteColor(det.labels[i]), lineWidth, fontSize, width));
+  }
+  return renderOverlay(img, parts, o.format ?? 'jpeg', o.quality);
+}
+
+/** Line width and font size that read well at the image's size. */
+export function strokeSizes(width: number, height: number): { lineWidth: number; fontSize: number } {
+  return { lineWidth: Math.max(2, Math.round(Math.min(width, height) / 200)), fontSize: Math.max(8, Math.min(18, Math.round(Math.min(width, height) / 25))) };
+}
+
+/** The image with SVG elements composited over it, encoded as JPEG or PNG. */
+export async function renderOverlay(img: HwcImage, parts: readonly string[], format: 'jpeg' | 'png', quality = 95): Promise<Buffer> {
+  const { width, height } = img;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
   const base = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width, height, channels: img.channels as 1 | 3 | 4 } });
-  return base.composite([{ input: Buffer.from(svg), top: 0, left: 0 }]).jpeg({ quality: o.quality ?? 95 }).toBuffer();
+  const out = base.composite([{ input: Buffer.from(svg), top: 0, left: 0 }]);
+  return format === 'png' ? out.png().toBuffer() : out.jpeg({ quality }).toBuffer();
 }
 
 /** mmdet's label text: the class name (or `class <label>`), then the score in percent with one decimal. */
@@ -60,9 +78,9 @@ export function paletteColor(label: number): [number, number, number] {
   return [r, g, b].map((u) => Math.round((u + m) * 255)) as [number, number, number];
 }
 
-const rgb = ([r, g, b]: readonly number[]) => `rgb(${r},${g},${b})`;
+export const rgb = ([r, g, b]: readonly number[]) => `rgb(${r},${g},${b})`;
 
-function boxElements(box: readonly number[], text: string, color: readonly number[], lineWidth: number, fontSize: number, imgWidth: number): string {
+export function boxElements(box: readonly number[], text: string, color: readonly number[], lineWidth: number, fontSize: number, imgWidth: number): string {
   const [x1, y1, x2, y2] = box.map((v) => Math.round(v * 10) / 10);
   const rect = `<rect x="${x1}" y="${y1}" width="${Math.max(0, x2 - x1)}" height="${Math.max(0, y2 - y1)}" fill="none" stroke="${rgb(color)}" stroke-width="${lineWidth}"/>`;
   // the label sits above the box, or inside it at the top when the box touches the top edge
@@ -76,7 +94,7 @@ function boxElements(box: readonly number[], text: string, color: readonly numbe
 }
 
 /** Mask i as an RGBA PNG of its bounding region, filled with the colour at `alpha`. */
-async function maskElement(masks: BitmapMasks, i: number, color: readonly number[], alpha: number): Promise<string> {
+export async function maskElement(masks: BitmapMasks, i: number, color: readonly number[], alpha: number): Promise<string> {
   const m = masks.mask(i);
   const { width: w, height: h } = masks;
   let [x0, y0, x1, y1] = [w, h, -1, -1];
@@ -103,6 +121,6 @@ async function maskElement(masks: BitmapMasks, i: number, color: readonly number
   return `<image x="${x0}" y="${y0}" width="${cw}" height="${ch}" href="data:image/png;base64,${png.toString('base64')}"/>`;
 }
 
-function escapeXml(s: string): string {
+export function escapeXml(s: string): string {
   return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 }

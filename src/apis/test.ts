@@ -7,6 +7,7 @@ import { defaultContainer } from '../registry/container';
 import { Runner } from '../training/runner/runner';
 import { buildModel } from './build-model';
 import { tfjsEngine } from './forward';
+import { TestOutputsHook } from './test-outputs';
 import { workDirFor } from './train';
 
 export interface TestOptions {
@@ -16,6 +17,10 @@ export interface TestOptions {
   container?: Container;
   /** Evaluate with `val_dataloader` / `val_evaluator` instead of the test ones. */
   split?: 'test' | 'val';
+  /** COCO-format results file: bbox (segm RLE for mask models) or keypoints records. */
+  out?: string;
+  /** Folder for the test images drawn with their predictions. */
+  showDir?: string;
 }
 
 export interface TestResult {
@@ -27,7 +32,8 @@ export interface TestResult {
 /**
  * mmdetection's tools/test.py: the checkpoint's weights (`state_dict`, EMA averages where the
  * run kept them) into the config's model, the test loop over `test_dataloader` with
- * `test_evaluator` (or the val ones), the metrics printed and written beside the log.
+ * `test_evaluator` (or the val ones), the metrics printed and written beside the log; with
+ * `out` the predictions as a COCO results file, with `showDir` drawn over each test image.
  */
 export async function test(configPath: string, checkpoint: string, o: TestOptions = {}): Promise<TestResult> {
   if (!existsSync(checkpoint)) throw new FileError(checkpoint, 'no such checkpoint');
@@ -49,6 +55,7 @@ export async function test(configPath: string, checkpoint: string, o: TestOption
   const workDir = workDirFor(configPath, cfg, o.workDir);
   mkdirSync(workDir, { recursive: true });
   const runner = new Runner({ model, config: cfg, file: configPath, workDir, engine: tfjsEngine(), container });
+  if (o.out || o.showDir) runner.registerHook(new TestOutputsHook({ out: o.out, showDir: o.showDir }));
   const metrics = await runner.test();
   const metricsFile = join(runner.logDir, `${runner.timestamp}.json`);
   writeFileSync(metricsFile, `${JSON.stringify({ config: basename(configPath, extname(configPath)), checkpoint, split, metrics }, null, 2)}\n`);

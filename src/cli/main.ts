@@ -15,13 +15,15 @@ import * as testCmd from './commands/test';
 import * as inferCmd from './commands/infer';
 import * as benchmark from './commands/benchmark';
 import * as plotLogCmd from './commands/plot-log';
+import * as browseDatasetCmd from './commands/browse-dataset';
+import * as demo from './commands/demo';
 
 /** A command is one file in commands/ exporting `register(program)`; list it here to ship it. */
 interface CommandModule {
   register(program: Command): void;
 }
 
-export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, makeDataset, evalCoco, evalSeg, trainCmd, testCmd, inferCmd, benchmark, plotLogCmd];
+export const COMMANDS: CommandModule[] = [list, printConfig, analyze, forward, exportCmd, makeDataset, evalCoco, evalSeg, trainCmd, testCmd, inferCmd, benchmark, plotLogCmd, browseDatasetCmd, demo];
 
 const EXAMPLES = `
 Examples:

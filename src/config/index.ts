@@ -2,7 +2,7 @@
 export { loadConfig, loadedConfigOf, type LoadedConfig, type LoadConfigOptions } from './load-config';
 export { parseCfgOptions, parseCfgValue, applyCfgOptions, type CfgOptions } from './cfg-options';
 export { mergeConfig } from './merge';
-export { loadPlugins, type LoadedPlugin, type LoadPluginsOptions } from './plugins';
+export { loadPlugins, loadedPluginFiles, loadPluginFile, type LoadedPlugin, type LoadPluginsOptions } from './plugins';
 export { formatConfig, printConfig, CONFIG_FORMATS, type ConfigFormat } from './format-config';
 export { buildFromConfig, inSourceFile } from './build-from-config';
 export { CONFIG_EXTENSIONS } from './read-config-file';

@@ -151,6 +151,18 @@ function loadPlugin(request: string, baseDir: string, where: Where): LoadedPlugi
   return { request, file, scope, loadedNow: true };
 }
 
+/** The plugins this process has loaded (file and scope), for threads that must load the same. */
+export function loadedPluginFiles(): { file: string; scope: string }[] {
+  return [...loaded].map(([file, scope]) => ({ file, scope }));
+}
+
+/** Load a plugin file another thread already loaded, in the scope it got there. */
+export function loadPluginFile(file: string, scope: string): void {
+  if (loaded.has(file)) return;
+  withRegistrationScope(scope, () => loadUserModule(file));
+  loaded.set(file, scope);
+}
+
 /** Starts like a path or ends in a module extension: resolved against the base directory only. */
 function isPathLike(request: string): boolean {
   return /^\.{1,2}([\\/]|$)/.test(request) || path.isAbsolute(request) || /\.(c|m)?(j|t)sx?$/.test(request);

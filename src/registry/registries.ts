@@ -16,6 +16,7 @@ export const KEYPOINT_CODECS = new Registry<unknown>('keypoint codec');
 export const WEIGHT_INITIALIZERS = new Registry<(w: import('../core/parameter').Parameter, key: string) => void>('weight initialiser');
 export const DATASETS = new Registry<unknown>('dataset');
 export const TRANSFORMS = new Registry<unknown>('transform');
+export const DATA_SAMPLERS = new Registry<unknown>('data sampler');
 export const METRICS = new Registry<unknown>('metric');
 export const HOOKS = new Registry<unknown>('hook');
 export const LOOPS = new Registry<unknown>('loop');
@@ -34,6 +35,7 @@ export const REGISTRIES: Record<string, Registry<unknown>> = {
   weight_initializers: WEIGHT_INITIALIZERS as Registry<unknown>,
   datasets: DATASETS,
   transforms: TRANSFORMS,
+  data_samplers: DATA_SAMPLERS,
   metrics: METRICS,
   hooks: HOOKS,
   loops: LOOPS,

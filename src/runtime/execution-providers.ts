@@ -9,12 +9,13 @@ export type ProviderName = 'cuda' | 'cpu';
  * How to get the CUDA execution provider: onnxruntime-node 1.23 bundles only the CPU build
  * and downloads the CUDA provider libraries from NuGet in its install script when asked
  * (its script/install.js reads ONNXRUNTIME_NODE_INSTALL, then the npm config
- * `onnxruntime-node-install`; the environment variable wins over this project's .npmrc `skip`).
- * CUDA 12 and cuDNN 9 must be installed on the machine.
+ * `onnxruntime-node-install`). hrdet's package.json denies that script to npm (`allowScripts`),
+ * so a plain `npm ci` keeps the CPU build and downloads nothing; the script is run by hand to add
+ * CUDA. CUDA 12 and cuDNN 9 must be installed on the machine.
  */
 export const CUDA_HOWTO =
-  'reinstall onnxruntime-node with its CUDA provider: `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` ' +
-  '(or `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install`), with CUDA 12 and cuDNN 9 libraries installed';
+  'add onnxruntime-node\'s CUDA provider: `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` ' +
+  '(npm does not run that script at install: package.json allowScripts), with CUDA 12 and cuDNN 9 libraries installed';
 
 /** Folder holding onnxruntime-node's native binding and any provider libraries installed beside it. */
 export function ortBinaryDir(): string {

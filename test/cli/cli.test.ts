@@ -221,7 +221,7 @@ describe('hrdet CLI', function () {
       { name: 'config without a model', args: ['analyze', 'no_model.json'], message: "no_model.json: model: the config has no 'model' section" },
       { name: 'plugin file missing', args: ['analyze', 'r18.json', '--plugin', 'nope.js'], message: "--plugin: cannot find plugin 'nope.js' (no such file nope.js)" },
       { name: 'plugin file missing (list)', args: ['list', '--plugin', 'nope.js'], message: "--plugin: cannot find plugin 'nope.js' (no such file nope.js)" },
-      { name: 'unknown component kind', args: ['list', 'bakbones'], message: "unknown component kind 'bakbones': did you mean 'backbones'? expected one of models, backbones, necks, heads, losses, task_utils, keypoint_codecs, weight_initializers, datasets, transforms, metrics, hooks, loops, optimizers, schedulers" },
+      { name: 'unknown component kind', args: ['list', 'bakbones'], message: "unknown component kind 'bakbones': did you mean 'backbones'? expected one of models, backbones, necks, heads, losses, task_utils, keypoint_codecs, weight_initializers, datasets, transforms, data_samplers, metrics, hooks, loops, optimizers, schedulers" },
       { name: 'unknown print format', args: ['print-config', 'r18.json', '--format', 'xml'], message: "option '--format <format>' argument 'xml' is invalid. Allowed choices are json, yaml, py." },
       { name: 'input with the wrong channel count', args: ['analyze', 'r18.json', '--shape', '1,64,64'], message: 'r18.json: cannot analyse with input 1x64x64 (from --shape): the input has 1 channels but the model expects 3' },
     ];

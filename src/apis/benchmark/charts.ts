@@ -79,18 +79,26 @@ export function benchmarkCharts(results: BenchmarkResults): ChartSpec[] {
     id: 'ap-vs-latency',
     title: 'AP against latency',
     caption: withAp.length
-      ? 'Box AP of the checkpoint on the dataset against median latency.'
-      : 'No accuracy yet: metrics are measured only with --checkpoint and --dataset, and computing them inside the benchmark is not implemented; the rows have empty metrics.',
+      ? 'COCO box AP (0.50:0.95, percent) of each checkpoint on the dataset, as `hrdet test` computes it, against the median latency of one batch of each row (up and to the left is better; onnx (backbone+neck) rows time that part only).'
+      : 'No accuracy in this run: metrics are measured with --checkpoint cfg=FILE and --dataset (a test config or a dataset folder); the rows have empty metrics.',
     spec: withAp.length
       ? base('Box AP vs median latency', {
-          data: { values: withAp.map((r) => ({ model: r.model, engine: r.engine, batch: r.batch, ap: apOf(r), median: r.latency_ms.median })) },
-          mark: { type: 'point', filled: true, size: 90 },
-          encoding: {
-            x: { field: 'median', type: 'quantitative', title: 'median latency (ms)' },
-            y: { field: 'ap', type: 'quantitative', title: 'box AP', scale: { zero: false } },
-            color: { field: 'model', type: 'nominal' },
-            shape: { field: 'engine', type: 'nominal' },
-          },
+          data: { values: withAp.map((r) => ({ model: r.model, engine: r.engine, batch: r.batch, ap: apOf(r), median: r.latency_ms.median, min: r.latency_ms.min, p90: r.latency_ms.p90 })) },
+          layer: [
+            {
+              mark: { type: 'rule' },
+              encoding: { y: { field: 'ap', type: 'quantitative' }, x: { field: 'min', type: 'quantitative' }, x2: { field: 'p90' }, color: { field: 'model', type: 'nominal' } },
+            },
+            {
+              mark: { type: 'point', filled: true, size: 90 },
+              encoding: {
+                x: { field: 'median', type: 'quantitative', title: 'median latency (ms; bars: min to p90)' },
+                y: { field: 'ap', type: 'quantitative', title: 'box AP (%)' },
+                color: { field: 'model', type: 'nominal', title: 'model' },
+                shape: { field: 'engine', type: 'nominal', title: 'engine' },
+              },
+            },
+          ],
         })
       : emptyState('Box AP vs median latency', 'No metrics: run with --checkpoint cfg=FILE and --dataset (accuracy rows come from checkpoints).'),
   });
@@ -152,10 +160,21 @@ export function benchmarkCharts(results: BenchmarkResults): ChartSpec[] {
 }
 
 /** The row's box AP (COCO style `bbox_mAP` / `coco/bbox_mAP`, 0-1 or 0-100), in percent. */
-export function apOf(r: BenchmarkRow): number | null {
-  for (const k of ['coco/bbox_mAP', 'bbox_mAP', 'AP', 'box_ap']) {
+export function apOf(r: Pick<BenchmarkRow, 'metrics'>): number | null {
+  return metricPercent(r, ['coco/bbox_mAP', 'bbox_mAP', 'AP', 'box_ap']);
+}
+
+/** The row's box AP at IoU 0.5 (`coco/bbox_mAP_50`), in percent. */
+export function ap50Of(r: Pick<BenchmarkRow, 'metrics'>): number | null {
+  return metricPercent(r, ['coco/bbox_mAP_50', 'bbox_mAP_50', 'AP50']);
+}
+
+/** The first of `keys` the metrics hold, in percent (mmdetection logs COCO metrics as 0-1; PyTorch-era tables as 0-100). */
+function metricPercent(r: Pick<BenchmarkRow, 'metrics'>, keys: string[]): number | null {
+  for (const k of keys) {
     const v = r.metrics[k];
-    if (typeof v === 'number' && Number.isFinite(v)) return v <= 1 ? v * 100 : v;
+    // COCOeval writes -1 where no ground truth exists
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v <= 1 ? v * 100 : v;
   }
   return null;
 }

@@ -1,4 +1,4 @@
-import { apOf, rowLabel } from './charts';
+import { ap50Of, apOf, rowLabel } from './charts';
 import { ROI_HEADS_NOT_COUNTED } from './complexity';
 import { PUBLISHED_ABOUT } from './published-figures';
 import type { BenchmarkResults, BenchmarkRow } from './results';
@@ -92,11 +92,12 @@ export function reportDocument(r: BenchmarkResults): ReportDocument {
   sections.push({
     title: 'Accuracy',
     paragraphs: [
-      r.rows.some((row) => apOf(row) !== null)
-        ? 'Metrics of the checkpoints on the dataset are in each row\'s "metrics" and in the AP against latency chart.'
-        : 'No accuracy in this run: metrics need --checkpoint cfg=FILE and --dataset, and computing them inside the benchmark is not implemented yet (the hook takes `hrdet test` metrics); every row has "metrics": {}. ' +
+      hasAccuracy(r.rows)
+        ? `COCO box metrics (percent) of each checkpoint on ${s.dataset ?? 'the dataset'} (what \`hrdet test\` prints), also in each row's "metrics" and in the AP against latency chart.`
+        : 'No accuracy in this run: metrics need --checkpoint cfg=FILE and --dataset (a test config or a dataset folder); every row has "metrics": {}. ' +
           'With random weights the detectors\' post-processing sees random scores: its time is indicative only.',
     ],
+    ...(hasAccuracy(r.rows) ? { tables: [accuracyTable(r.rows)] } : {}),
   });
   sections.push({ title: 'Charts', charts: true });
   if (r.skipped.length) {
@@ -136,8 +137,28 @@ function weightsText(weights: Record<string, string>): string {
   return distinct.length === 1 ? distinct[0] : Object.entries(weights).map(([c, w]) => `${c}: ${w}`).join('; ');
 }
 
+function hasAccuracy(rows: BenchmarkRow[]): boolean {
+  return rows.some((row) => apOf(row) !== null);
+}
+
+const percent = (v: number | null) => (v === null ? '-' : v.toFixed(1));
+
+/** One line per config: its COCO box metrics (percent). */
+function accuracyTable(rows: BenchmarkRow[]): Table {
+  const seen = new Set<string>();
+  const out: string[][] = [];
+  for (const r of rows) {
+    if (seen.has(r.config)) continue;
+    seen.add(r.config);
+    const m = (k: string) => percent(typeof r.metrics[k] === 'number' && r.metrics[k] >= 0 ? 100 * r.metrics[k] : null);
+    out.push([r.model, percent(apOf(r)), percent(ap50Of(r)), m('coco/bbox_mAP_75'), m('coco/bbox_mAP_s'), m('coco/bbox_mAP_m'), m('coco/bbox_mAP_l')]);
+  }
+  return { header: ['model', 'AP', 'AP50', 'AP75', 'APs', 'APm', 'APl'], rows: out, right: [false, true, true, true, true, true, true] };
+}
+
 function resultsTable(rows: BenchmarkRow[]): Table {
-  return {
+  const ap = hasAccuracy(rows);
+  const table: Table = {
     header: ['model', 'engine', 'batch', 'params (M)', 'GMACs', 'paper params (M)', 'paper GFLOPs', 'median ms', 'p90 ms', 'min ms', 'spread', 'img/s', 'peak RSS MiB', 'counts'],
     right: [false, false, true, true, true, true, true, true, true, true, true, true, true, false],
     rows: rows.map((r) => [
@@ -156,6 +177,13 @@ function resultsTable(rows: BenchmarkRow[]): Table {
       String(r.peak_memory_mb),
       r.macs_counted.includes('RoI') ? r.macs_counted : r.complexity_notes.some((n) => n.startsWith(ROI_HEADS_NOT_COUNTED)) ? `${r.macs_counted}; ${ROI_HEADS_NOT_COUNTED}` : r.macs_counted,
     ]),
+  };
+  if (!ap) return table;
+  // accuracy beside the cost: AP and AP50 right after the model's name, engine and batch
+  return {
+    header: [...table.header.slice(0, 3), 'box AP', 'AP50', ...table.header.slice(3)],
+    right: [...table.right.slice(0, 3), true, true, ...table.right.slice(3)],
+    rows: table.rows.map((cells, i) => [...cells.slice(0, 3), percent(apOf(rows[i])), percent(ap50Of(rows[i])), ...cells.slice(3)]),
   };
 }
 

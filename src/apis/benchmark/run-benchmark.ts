@@ -127,8 +127,10 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchmarkOut
     }
   }
   if (o.dataset && !opts.evaluate) {
-    notes.push(`accuracy not measured: --dataset ${o.dataset} was given, but computing metrics inside the benchmark is not implemented yet (run \`hrdet test\` on the checkpoint; its metrics go into each row's "metrics")`);
+    notes.push(`accuracy not measured: a dataset (${o.dataset}) was given without an evaluator (the command line evaluates as \`hrdet test\` does)`);
   }
+  const unweighted = o.dataset && opts.evaluate ? o.configs.filter((c) => !checkpointFor(c, o)) : [];
+  if (unweighted.length) notes.push(`accuracy not measured for ${unweighted.map(configKey).join(', ')}: no --checkpoint (random weights)`);
   if (subjects.some((s) => s.engine.startsWith('onnx (backbone+neck)'))) {
     notes.push('some models do not export to ONNX as a whole: their onnx rows run the backbone + neck graph only, marked "onnx (backbone+neck)", with that part\'s params and MACs');
   }
@@ -274,7 +276,7 @@ async function buildSubjects(
   const name = published?.name ?? configKey(config);
   const metrics: Record<string, number> = {};
   if (o.evaluate && checkpoint && o.dataset) {
-    progress({ kind: 'prepare', what: `evaluating ${checkpoint} on ${o.dataset}` });
+    progress({ kind: 'prepare', what: `accuracy of ${checkpoint} on ${o.dataset}` });
     Object.assign(metrics, await o.evaluate({ config, model, checkpoint, dataset: o.dataset }));
   }
   const subjects: Subject[] = [];

@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .argument('[config...]', 'config files to compare (or --preset)')
     .option('--preset <name>', "a named comparison: 'hrnet-vs-resnet' (Faster R-CNN HRNetV2p-W18/W32 against R-50/R-101-FPN)")
     .option('--checkpoint <cfg=file>', 'weights for one config (its path or file name without extension); repeatable; default random weights', collect)
-    .option('--dataset <path>', 'dataset to measure accuracy on (with --checkpoint; not implemented yet: rows keep metrics {})')
+    .option('--dataset <path>', "where to measure accuracy (with --checkpoint): a test config (its test_dataloader and test_evaluator) or a dataset folder read with each config's own test split; rows get hrdet test's COCO metrics")
     .option('--engines <list>', 'engines to time: tfjs (eager), onnx (onnxruntime-node on the exported graph)', parseEngines, ['tfjs', 'onnx'] as EngineName[])
     .option('--provider <name>', 'onnxruntime execution provider: auto, cpu or cuda', parseProvider, 'auto')
     .option('--shape <C,H,W>', "input shape of one image (default: each config's input_shape, else C,224,224)", parseShape)
@@ -53,12 +53,14 @@ after the current run and keeps the finished rows (and writes the report for the
 
 Examples:
   $ hrdet benchmark --preset hrnet-vs-resnet --shape 3,512,832 --iters 5 --out-dir bench-out
-  $ hrdet benchmark configs/fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.json --engines onnx --batch 1,2 --out-dir fcos-bench`,
+  $ hrdet benchmark configs/fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.json --engines onnx --batch 1,2 --out-dir fcos-bench
+  $ hrdet benchmark configs/synthetic/faster-rcnn_r18_fpn_synthetic.json --checkpoint faster-rcnn_r18_fpn_synthetic=work_dirs/r18/epoch_12.pth --dataset data/synthetic-det --out-dir r18-bench`,
     )
     .action(async (files: string[], opts: BenchmarkCliOptions, cmd: Command) => {
       const g = globalOptions(cmd);
       const { runBenchmark } = await import('../../apis/benchmark/run-benchmark');
       const { preset } = await import('../../apis/benchmark/presets');
+      const { checkpointEvaluator } = await import('../../apis/benchmark/evaluate-checkpoint');
       const configs = [...(opts.preset ? preset(opts.preset).configs.map(packagePath) : []), ...files];
       const abort = new AbortController();
       const onSigint = () => {
@@ -90,6 +92,7 @@ Examples:
           outDir: opts.outDir,
           signal: abort.signal,
           onProgress: printProgress,
+          evaluate: opts.dataset ? checkpointEvaluator({ workDir: path.join(opts.outDir, 'eval'), cfgOptions: g.cfgOptions, plugins: g.plugin }) : undefined,
         });
         process.stderr.write(`${results.machine.backend}; load average ${results.machine.load_average.start.join(' ')} → ${results.machine.load_average.end?.join(' ')}\n`);
         process.stdout.write(`${summary(results.rows)}\n\nwrote ${written.map((f) => path.relative(process.cwd(), f) || f).join(', ')}\n`);
@@ -107,7 +110,7 @@ function packagePath(rel: string): string {
   return require('node:fs').existsSync(fromCwd) ? rel : path.join(root, rel);
 }
 
-function printProgress(e: BenchmarkEvent): void {
+export function printProgress(e: BenchmarkEvent): void {
   const out = (s: string) => process.stderr.write(`${s}\n`);
   if (e.kind === 'prepare') out(`… ${e.what}`);
   else if (e.kind === 'run') out(`  ${e.phase === 'warmup' ? 'warm-up' : 'run'} ${e.index}/${e.total}  ${e.label}: ${e.ms.toFixed(1)} ms`);

@@ -96,6 +96,14 @@ export abstract class BaseDataset<Info extends Results = Results> {
     return { ...structuredClone(info), sample_idx: i };
   }
 
+  /** The data info of item i as held (not a copy: read it, never change it). */
+  peekDataInfo(i: number): Readonly<Info> {
+    this.fullInit();
+    const info = this.dataList![i];
+    if (!info) throw new UserError(`${this.annFile}: no item ${i} (the dataset has ${this.dataList!.length})`);
+    return info;
+  }
+
   /** Item i through the pipeline; `rng` feeds the random transforms and the refetch draw. */
   async getItem(i: number, rng: Random = Random.derive(0, i)): Promise<Results> {
     const first = await this.cfg.pipeline.transform({ ...this.getDataInfo(i), rng });

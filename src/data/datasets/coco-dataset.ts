@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { FileError } from '../../core/errors';
 import { DATASETS } from '../../registry/registries';
@@ -9,7 +9,16 @@ import type { RawInstance, Results } from '../transforms/results';
 import { BaseDataset, baseDatasetOptions, type BaseDatasetConfig } from './base-dataset';
 import { COCO_CLASSES } from './coco-classes';
 
-export const cocoDatasetSchema = z.object({ ...baseDatasetOptions, backend_args: z.null().optional(), return_classes: z.boolean().default(false) }).strict();
+export const cocoDatasetSchema = z
+  .object({
+    ...baseDatasetOptions,
+    /** `seg`: the folder of semantic label maps (mmdet's panoptic / with_seg data), one per image. */
+    data_prefix: z.object({ img: z.string().default(''), seg: z.string().optional() }).strict().default({ img: '' }),
+    seg_map_suffix: z.string().default('.png'),
+    backend_args: z.null().optional(),
+    return_classes: z.boolean().default(false),
+  })
+  .strict();
 export type CocoDatasetOptions = z.output<typeof cocoDatasetSchema>;
 
 /** One image's data info as mmdet's CocoDataset.parse_data_info makes it. */
@@ -37,8 +46,15 @@ export class CocoDataset extends BaseDataset<CocoDataInfo> {
   /** Image ids with at least one annotation of a class in `classes` (mmdet's ids_in_cat). */
   private idsWithClassAnn = new Set<number>();
 
-  constructor(cfg: BaseDatasetConfig) {
+  private segPrefix: string | null;
+  private segMapSuffix: string;
+
+  constructor(cfg: BaseDatasetConfig & { data_prefix: { seg?: string }; seg_map_suffix?: string }) {
     super({ ...cfg, lazy_init: true });
+    const seg = cfg.data_prefix.seg;
+    const root = cfg.data_root ?? '';
+    this.segPrefix = seg === undefined ? null : root && !isAbsolute(seg) ? join(root, seg) : seg;
+    this.segMapSuffix = cfg.seg_map_suffix ?? '.png';
     this.classes = (cfg.metainfo?.classes as readonly string[] | undefined) ?? COCO_CLASSES;
     if (!cfg.lazy_init) this.fullInit();
   }
@@ -73,8 +89,12 @@ export class CocoDataset extends BaseDataset<CocoDataInfo> {
       const id = num(im, 'id', file, at);
       if (infos.has(id)) throw new FileError(file, `${at}.id: image id ${id} appears twice`);
       const [width, height] = [positive(im, 'width', file, at), positive(im, 'height', file, at)];
-      const img_path = join(this.imgPrefix, str(im, 'file_name', file, at));
-      infos.set(id, { img_id: id, img_path, height, width, instances: [], ann_source: `${file}: ${at} (id ${id})` });
+      const fileName = str(im, 'file_name', file, at);
+      const img_path = join(this.imgPrefix, fileName);
+      const info: CocoDataInfo = { img_id: id, img_path, height, width, instances: [], ann_source: `${file}: ${at} (id ${id})` };
+      // mmdet: data_prefix.seg / (file_name without its extension + seg_map_suffix)
+      if (this.segPrefix !== null) info.seg_map_path = join(this.segPrefix, fileName.replace(/\.[^.]*$/, '') + this.segMapSuffix);
+      infos.set(id, info);
     });
     const annIds = new Set<number>();
     anns.forEach((a, i) => {

@@ -30,18 +30,49 @@ export function resizeImage(img: PipelineImage, h: number, w: number, mode: 'bil
   }
   const xs = taps(w, img.width, sx);
   const ys = taps(h, img.height, sy);
-  for (let y = 0; y < h; y++) {
-    const [y0, y1, fy] = [ys.i0[y], ys.i1[y], ys.f[y]];
+  // separable: each source row is interpolated along x once (into a row buffer, reused by the
+  // output rows that read it), then pairs of rows along y. The terms are those of the formula
+  // above in the same order (top = row y0 along x, bottom = row y1 along x), so the values do
+  // not depend on this loop shape; this is the loader's hottest code
+  const src = img.data;
+  const stride = img.width * c;
+  const rw = w * c;
+  const x0s = Int32Array.from(xs.i0, (i) => i * c);
+  const x1s = Int32Array.from(xs.i1, (i) => i * c);
+  const along = (r: number, buf: Float64Array) => {
+    const base = r * stride;
+    let o = 0;
     for (let x = 0; x < w; x++) {
-      const [x0, x1, fx] = [xs.i0[x], xs.i1[x], xs.f[x]];
-      for (let k = 0; k < c; k++) {
-        const p = (yy: number, xx: number) => img.data[(yy * img.width + xx) * c + k];
-        const top = p(y0, x0) * (1 - fx) + p(y0, x1) * fx;
-        const bottom = p(y1, x0) * (1 - fx) + p(y1, x1) * fx;
-        const v = top * (1 - fy) + bottom * fy;
-        out[(y * w + x) * c + k] = round ? Math.round(v) : v;
-      }
+      const fx = xs.f[x];
+      const gx = 1 - fx;
+      const a0 = base + x0s[x];
+      const a1 = base + x1s[x];
+      for (let k = 0; k < c; k++) buf[o++] = src[a0 + k] * gx + src[a1 + k] * fx;
     }
+  };
+  const [rowA, rowB] = [new Float64Array(rw), new Float64Array(rw)];
+  let [idxA, idxB] = [-1, -1];
+  const rowOf = (r: number, other: number): Float64Array => {
+    if (r === idxA) return rowA;
+    if (r === idxB) return rowB;
+    // replace the buffer the other row of this output row does not use
+    if (idxA === other) {
+      along(r, rowB);
+      idxB = r;
+      return rowB;
+    }
+    along(r, rowA);
+    idxA = r;
+    return rowA;
+  };
+  for (let y = 0; y < h; y++) {
+    const fy = ys.f[y];
+    const gy = 1 - fy;
+    const top = rowOf(ys.i0[y], ys.i1[y]);
+    const bottom = rowOf(ys.i1[y], ys.i0[y]);
+    const o = y * rw;
+    if (round) for (let i = 0; i < rw; i++) out[o + i] = Math.round(top[i] * gy + bottom[i] * fy);
+    else for (let i = 0; i < rw; i++) out[o + i] = top[i] * gy + bottom[i] * fy;
   }
   return { ...img, data: out, height: h, width: w };
 }
@@ -70,11 +101,17 @@ export function flipImage(img: PipelineImage, direction: 'horizontal' | 'vertica
   const out = like(img.data, img.data.length);
   const fx = direction !== 'vertical';
   const fy = direction !== 'horizontal';
+  const row = w * c;
   for (let y = 0; y < h; y++) {
     const sy = fy ? h - 1 - y : y;
-    for (let x = 0; x < w; x++) {
-      const sx = fx ? w - 1 - x : x;
-      for (let k = 0; k < c; k++) out[(y * w + x) * c + k] = img.data[(sy * w + sx) * c + k];
+    if (!fx) {
+      out.set(img.data.subarray(sy * row, (sy + 1) * row), y * row);
+      continue;
+    }
+    let o = y * row;
+    for (let x = w - 1; x >= 0; x--) {
+      const s = sy * row + x * c;
+      for (let k = 0; k < c; k++) out[o++] = img.data[s + k];
     }
   }
   return { ...img, data: out };

@@ -4,7 +4,9 @@ import { Boxes } from '../../structures/boxes';
 import { BitmapMasks, type Polygons } from '../../structures/masks';
 import { decodeRle, rleFromCoco, rleFromPolygons, type CocoRle } from '../../structures/mask';
 import { TRANSFORMS } from '../../registry/registries';
-import type { RawInstance, Results, Transform } from './results';
+import { readLabelMap } from '../image-io/label-map';
+import type { RawInstance, Results, SegMap, Transform } from './results';
+import { reduceZeroLabel } from './seg-load-annotations';
 
 const literal = <T extends boolean>(v: T, why: string) => z.literal(v, { errorMap: () => ({ message: why }) });
 
@@ -15,7 +17,11 @@ export const loadAnnotationsSchema = z
     with_mask: z.boolean().default(false),
     /** Masks are always rasterised to BitmapMasks (mmdet's default). */
     poly2mask: literal(true, 'only poly2mask=true is available: masks are rasterised to bitmaps').default(true),
-    with_seg: literal(false, 'semantic-segmentation maps are not loaded for detection yet').default(false),
+    /** Read `seg_map_path` (the dataset's data_prefix.seg) into gt_seg_map. */
+    with_seg: z.boolean().default(false),
+    /** mmdet 3.3's label-map options: 0 becomes 255 and k becomes k - 1; ignore_index is recorded. */
+    reduce_zero_label: z.boolean().default(false),
+    ignore_index: z.number().int().default(255),
     with_keypoints: literal(false, 'keypoints are loaded by the pose datasets').default(false),
     box_type: z.literal('hbox').default('hbox'),
     imdecode_backend: z.enum(['cv2', 'pillow']).default('cv2'),
@@ -34,7 +40,27 @@ export type LoadAnnotationsOptions = z.output<typeof loadAnnotationsSchema>;
 export class LoadAnnotations implements Transform {
   constructor(private readonly o: LoadAnnotationsOptions) {}
 
-  transform(results: Results): Results {
+  transform(results: Results): Results | Promise<Results> {
+    const out = this.instances(results);
+    // synchronous unless a file is read
+    return this.o.with_seg ? this.loadSegMap(out).then(() => out) : out;
+  }
+
+  /**
+   * mmdet's _load_seg_map: the label map read unchanged (one channel of class indices; a
+   * palette PNG gives its indices), nothing when the sample has no seg_map_path.
+   */
+  private async loadSegMap(out: Results): Promise<void> {
+    const file = out.seg_map_path;
+    if (typeof file !== 'string') return;
+    const map = await readLabelMap(file);
+    const data = this.o.reduce_zero_label ? reduceZeroLabel(map.data) : map.data;
+    const seg: SegMap = { data, height: map.height, width: map.width, channels: 1, order: 'gray' };
+    out.gt_seg_map = seg;
+    out.ignore_index = this.o.ignore_index;
+  }
+
+  private instances(results: Results): Results {
     const inst = results.instances ?? [];
     const out: Results = { ...results };
     const ignore = Uint8Array.from(inst, (i) => i.ignore_flag);
@@ -78,5 +104,5 @@ function rasterise(ins: RawInstance, h: number, w: number): Uint8Array | null {
 
 TRANSFORMS.register(loadAnnotationsSchema, (o: LoadAnnotationsOptions) => new LoadAnnotations(o), {
   name: 'LoadAnnotations',
-  summary: 'mmdet transform: gt_bboxes, gt_bboxes_labels, gt_ignore_flags, gt_masks from instances',
+  summary: 'mmdet transform: gt_bboxes, gt_bboxes_labels, gt_ignore_flags, gt_masks from instances; gt_seg_map (with_seg)',
 });

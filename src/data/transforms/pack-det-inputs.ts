@@ -3,6 +3,7 @@ import { UserError } from '../../core/errors';
 import { hostTensor, type HostTensor } from '../../core/host-tensor';
 import { DetDataSample } from '../../structures/det-data-sample';
 import { InstanceData } from '../../structures/instance-data';
+import { PixelData } from '../../structures/pixel-data';
 import type { ImageMeta } from '../../structures/image-meta';
 import { TRANSFORMS } from '../../registry/registries';
 import type { PipelineImage, Results, Transform } from './results';
@@ -27,7 +28,7 @@ export interface PackedSample<S = DetDataSample> {
  * mmdet's PackDetInputs: the image as a C×H×W host tensor (uint8 stays uint8, float32 stays
  * float32; 16-bit images become float32), and a DetDataSample whose `gt_instances` hold the
  * instances not ignored (`bboxes`, `labels`, `masks`) and `ignored_instances` the crowd ones.
- * Every meta key must be in the results, as mmdet asserts.
+ * A label map (`gt_seg_map`) becomes `gt_sem_seg`. Every meta key must be in the results, as mmdet asserts.
  */
 export class PackDetInputs implements Transform {
   constructor(private readonly o: PackDetInputsOptions) {}
@@ -54,6 +55,9 @@ export class PackDetInputs implements Transform {
       sample.gt_instances = all.index(keep);
       sample.ignored_instances = all.index(ignored);
     }
+    // mmdet: the label map (LoadAnnotations with_seg) as gt_sem_seg [1, H, W]
+    const seg = results.gt_seg_map;
+    if (seg) sample.gt_sem_seg = new PixelData(seg.data, [1, seg.height, seg.width]);
     return { inputs: toChw(results.img), data_samples: sample };
   }
 }
@@ -64,7 +68,11 @@ export function toChw(img: PipelineImage): HostTensor {
   const u8 = img.data instanceof Uint8Array;
   const out = u8 ? new Uint8Array(c * h * w) : new Float32Array(c * h * w);
   const plane = h * w;
-  for (let i = 0; i < plane; i++) for (let k = 0; k < c; k++) out[k * plane + i] = img.data[i * c + k];
+  const src = img.data;
+  for (let k = 0; k < c; k++) {
+    const base = k * plane;
+    for (let i = 0, j = k; i < plane; i++, j += c) out[base + i] = src[j];
+  }
   return hostTensor(u8 ? 'uint8' : 'float32', [c, h, w], out);
 }
 

@@ -115,15 +115,41 @@ export function warpAffineImage(img: PipelineImage, m: Affine, w: number, h: num
     for (let x = 0; x < w; x++) {
       const X = (X0 + adelta[x]) >> (AB_BITS - INTER_BITS);
       const Y = (Y0 + bdelta[x]) >> (AB_BITS - INTER_BITS);
-      const [sx, sy, tx, ty] = [X >> INTER_BITS, Y >> INTER_BITS, X & (TAB - 1), Y & (TAB - 1)];
+      const sx = X >> INTER_BITS;
+      const sy = Y >> INTER_BITS;
+      const tx = X & (TAB - 1);
+      const ty = Y & (TAB - 1);
       const o = (y * w + x) * c;
       if (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0) continue; // all four taps outside: the border value 0
+      if (sx >= 0 && sy >= 0 && sx + 1 < sw && sy + 1 < sh) {
+        // all four taps inside (most pixels): the same sums with the offsets and weights hoisted
+        const p00 = (sy * sw + sx) * c;
+        const p01 = p00 + c;
+        const p10 = p00 + sw * c;
+        const p11 = p10 + c;
+        if (u8) {
+          const [w00, w01, w10, w11] = [(TAB - tx) * (TAB - ty), tx * (TAB - ty), (TAB - tx) * ty, tx * ty];
+          for (let k = 0; k < c; k++) {
+            const sum = (w00 * src[p00 + k] + w01 * src[p01 + k] + w10 * src[p10 + k] + w11 * src[p11 + k]) * 32;
+            out[o + k] = Math.min(255, Math.max(0, (sum + (1 << 14)) >> 15));
+          }
+          continue;
+        }
+        const fx = tx / TAB;
+        const fy = ty / TAB;
+        const [w00, w01, w10, w11] = [(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy];
+        for (let k = 0; k < c; k++) {
+          const v = w00 * src[p00 + k] + w01 * src[p01 + k] + w10 * src[p10 + k] + w11 * src[p11 + k];
+          out[o + k] = src instanceof Uint16Array ? Math.min(65535, Math.max(0, Math.round(v))) : v;
+        }
+        continue;
+      }
       for (let k = 0; k < c; k++) {
         const [v0, v1, v2, v3] = [px(sy, sx, k), px(sy, sx + 1, k), px(sy + 1, sx, k), px(sy + 1, sx + 1, k)];
         if (u8) {
           // weights (1 - fx)(1 - fy) ... in 1/32768, which are whole numbers on the 1/32 grid
-          const s = ((TAB - tx) * (TAB - ty) * v0 + tx * (TAB - ty) * v1 + (TAB - tx) * ty * v2 + tx * ty * v3) * 32;
-          out[o + k] = Math.min(255, Math.max(0, (s + (1 << 14)) >> 15));
+          const sum = ((TAB - tx) * (TAB - ty) * v0 + tx * (TAB - ty) * v1 + (TAB - tx) * ty * v2 + tx * ty * v3) * 32;
+          out[o + k] = Math.min(255, Math.max(0, (sum + (1 << 14)) >> 15));
         } else {
           const [fx, fy] = [tx / TAB, ty / TAB];
           const v = (1 - fx) * (1 - fy) * v0 + fx * (1 - fy) * v1 + (1 - fx) * fy * v2 + fx * fy * v3;

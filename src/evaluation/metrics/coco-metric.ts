@@ -40,7 +40,7 @@ export const cocoMetricOptions = z
   .strict();
 export type CocoMetricOptions = z.input<typeof cocoMetricOptions>;
 
-interface DetResult {
+export interface DetResult {
   img_id: number;
   bboxes: readonly (readonly number[])[];
   scores: readonly number[];
@@ -105,23 +105,7 @@ export class CocoMetric extends BaseMetric<DetMetricSample, DetResult> {
 
   /** mmdetection's results2json. */
   resultsToJson(results: readonly DetResult[], catIds: readonly number[]): Record<DetIouType, CocoResult[]> {
-    const bbox: CocoResult[] = [];
-    const segm: CocoResult[] = [];
-    for (const r of results) {
-      r.labels.forEach((label, i) => {
-        const category_id = catIds[label];
-        if (category_id === undefined) throw new UserError(`CocoMetric: image ${r.img_id}: label ${label} has no category (${catIds.length} classes)`);
-        const [x1, y1, x2, y2] = r.bboxes[i];
-        const box = [x1, y1, x2 - x1, y2 - y1];
-        bbox.push({ image_id: r.img_id, bbox: box, score: r.scores[i], category_id });
-        if (r.masks) {
-          const m = r.masks[i];
-          const segmentation = 'counts' in m && !(m.counts instanceof Uint32Array) ? (m as CocoRle) : rleToCoco(m as Rle);
-          segm.push({ image_id: r.img_id, bbox: box, score: (r.mask_scores ?? r.scores)[i], category_id, segmentation });
-        }
-      });
-    }
-    return { bbox, segm };
+    return detResultsToJson(results, catIds);
   }
 
   computeMetrics(results: DetResult[]): Record<string, unknown> {
@@ -173,6 +157,31 @@ export class CocoMetric extends BaseMetric<DetMetricSample, DetResult> {
     }
     return out;
   }
+}
+
+/**
+ * mmdetection's results2json: one `bbox` record (xywh, score, category_id) per predicted
+ * instance, and with masks one `segm` record more (the same box, the mask score, the RLE with
+ * its counts as a string).
+ */
+export function detResultsToJson(results: readonly DetResult[], catIds: readonly number[]): Record<DetIouType, CocoResult[]> {
+  const bbox: CocoResult[] = [];
+  const segm: CocoResult[] = [];
+  for (const r of results) {
+    r.labels.forEach((label, i) => {
+      const category_id = catIds[label];
+      if (category_id === undefined) throw new UserError(`CocoMetric: image ${r.img_id}: label ${label} has no category (${catIds.length} classes)`);
+      const [x1, y1, x2, y2] = r.bboxes[i];
+      const box = [x1, y1, x2 - x1, y2 - y1];
+      bbox.push({ image_id: r.img_id, bbox: box, score: r.scores[i], category_id });
+      if (r.masks) {
+        const m = r.masks[i];
+        const segmentation = 'counts' in m && !(m.counts instanceof Uint32Array) ? (m as CocoRle) : rleToCoco(m as Rle);
+        segm.push({ image_id: r.img_id, bbox: box, score: (r.mask_scores ?? r.scores)[i], category_id, segmentation });
+      }
+    });
+  }
+  return { bbox, segm };
 }
 
 /** mmdetection's encode_mask_results: each bitmap as an RLE (cocoapi's column-major runs). */

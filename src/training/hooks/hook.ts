@@ -1,5 +1,6 @@
 import type { DataBatch } from '../../models/data-preprocessors/data-preprocessor';
 import type { TrainingCheckpoint } from '../../io/training-checkpoint';
+import type { DataSample } from '../../structures/data-sample';
 import type { Runner } from '../runner/runner';
 
 /** mmengine's hook priorities: lower runs first. */
@@ -50,13 +51,14 @@ export abstract class Hook {
   beforeValEpoch?(runner: Runner): void | Promise<void>;
   afterValEpoch?(runner: Runner, metrics: Readonly<Record<string, unknown>>): void | Promise<void>;
   beforeValIter?(runner: Runner, batchIdx: number, batch: DataBatch): void | Promise<void>;
-  afterValIter?(runner: Runner, batchIdx: number, batch: DataBatch): void | Promise<void>;
+  /** `outputs`: the batch's predicted data samples (host values), as mmengine passes them. */
+  afterValIter?(runner: Runner, batchIdx: number, batch: DataBatch, outputs: readonly DataSample[]): void | Promise<void>;
   beforeTest?(runner: Runner): void | Promise<void>;
   afterTest?(runner: Runner): void | Promise<void>;
   beforeTestEpoch?(runner: Runner): void | Promise<void>;
   afterTestEpoch?(runner: Runner, metrics: Readonly<Record<string, unknown>>): void | Promise<void>;
   beforeTestIter?(runner: Runner, batchIdx: number, batch: DataBatch): void | Promise<void>;
-  afterTestIter?(runner: Runner, batchIdx: number, batch: DataBatch): void | Promise<void>;
+  afterTestIter?(runner: Runner, batchIdx: number, batch: DataBatch, outputs: readonly DataSample[]): void | Promise<void>;
   /** The checkpoint about to be written (a hook may add entries, e.g. EMA weights). */
   beforeSaveCheckpoint?(runner: Runner, checkpoint: TrainingCheckpoint): void | Promise<void>;
   /** A checkpoint just read for resuming or `load_from`. */

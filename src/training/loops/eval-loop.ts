@@ -40,8 +40,9 @@ export abstract class EvalLoop extends BaseLoop {
     let idx = 0;
     for await (const batch of this.dataloader.batches(0)) {
       await r.callHook(`before${cap}Iter`, idx, batch);
-      this.evaluator.process(this.predict(batch).map(metricSampleOf), batch);
-      await r.callHook(`after${cap}Iter`, idx, batch);
+      const outputs = this.predict(batch);
+      this.evaluator.process(outputs.map(metricSampleOf), batch);
+      await r.callHook(`after${cap}Iter`, idx, batch, outputs);
       idx++;
     }
     const metrics = await this.evaluator.evaluate(this.dataloader.dataset.length);
