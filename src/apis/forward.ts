@@ -171,25 +171,32 @@ export async function forwardFiles(configFile: string, opts: ForwardFilesOptions
     outputs = lossTfjs(model, input, samples!, opts.grads ?? []);
     engine = `tfjs (${backend!.name})`;
   } else if (backend) {
-    const inputs = namedInputs(model, input.shape, tensors.tensors, opts.input);
-    outputs = forwardTfjs(model, inputs, samples);
+    // the eager model takes the image sizes from the metas themselves (the double reciprocal of scale_factor, as mmdetection)
+    const inputs = namedInputs(model, input.shape, tensors.tensors, opts.input, samples, true);
+    outputs = model.hostOutputs(forwardTfjs(model, inputs, samples), input.shape, samples);
     engine = `tfjs (${backend.name})`;
   } else {
-    if (samples) throw new UserError('--img-metas is read by the tfjs engine only');
-    const inputs = namedInputs(model, input.shape, tensors.tensors, opts.input);
+    const inputs = namedInputs(model, input.shape, tensors.tensors, opts.input, samples);
     const session = await sessionFor(model, input.shape, { provider: opts.provider });
-    outputs = await session.run(Object.fromEntries(inputs));
+    outputs = model.hostOutputs(await session.run(Object.fromEntries(inputs)), input.shape, samples);
     engine = describeProvider(session.provider);
   }
   await writeSafetensors(opts.output, outputs, { config: JSON.stringify(config), engine });
   return { engine, weights, outputs: [...outputs].map(([name, t]) => ({ name, shape: t.shape })) };
 }
 
-/** Every `tensor`-mode input the model takes, from the file, by name and shape. */
-function namedInputs(model: BaseModel, imageShape: readonly number[], file: Map<string, HostTensor>, source: string): Map<string, HostTensor> {
+/**
+ * Every `tensor`-mode input the model takes, by name and shape: from the file, else from the
+ * image metas (detectors' image sizes), else (no metas) the whole-image default. `eager`: an
+ * input the model can make itself (from the samples, or its default) is left out.
+ */
+function namedInputs(model: BaseModel, imageShape: readonly number[], file: Map<string, HostTensor>, source: string, samples?: readonly DataSample[], eager = false): Map<string, HostTensor> {
   const out = new Map<string, HostTensor>();
   for (const spec of model.tensorInputs(imageShape)) {
-    const t = file.get(spec.name);
+    let t = file.get(spec.name);
+    if (!t && eager && (spec.fromSamples || spec.example)) continue;
+    if (!t && samples && spec.fromSamples) t = spec.fromSamples(samples);
+    if (!t && !samples && spec.example) t = spec.example();
     if (!t) throw new FileError(source, `no tensor named '${spec.name}', which ${model.typeName} takes (${spec.dtype} ${shapeString(spec.shape)})`);
     if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
       throw new FileError(source, `'${spec.name}' has shape ${shapeString(t.shape)}, ${model.typeName} expects ${shapeString(spec.shape)}`);

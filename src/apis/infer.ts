@@ -26,6 +26,10 @@ import { preprocess } from '../training/runner/train-step';
 import { buildModel } from './build-model';
 import { drawDetections } from './draw-detections';
 import { tfjsEngine } from './forward';
+import { sessionFor } from '../runtime/onnx-forward';
+import { describeProvider } from '../runtime/onnx-model';
+import type { HostTensor } from '../core/host-tensor';
+import { InstanceData } from '../structures/instance-data';
 import { loadWeights, type LoadWeightsResult } from './load-weights';
 
 /** mmcv's IMG_EXTENSIONS: the files a folder input contributes (not recursive, as mmdet lists them). */
@@ -49,6 +53,11 @@ export interface InferOptions {
   draw?: boolean;
   /** tfjs backend (default: the first that works). */
   backend?: string;
+  /**
+   * 'tfjs' (default): the model's eager `predict`; 'onnx': its exported graph on onnxruntime
+   * (traced once per padded batch shape), masks pasted on the host as `predict` pastes them.
+   */
+  engine?: 'tfjs' | 'onnx';
   cfgOptions?: string[];
   plugins?: string[];
   container?: Container;
@@ -104,12 +113,20 @@ export async function infer(configPath: string, inputs: readonly string[], o: In
   mkdirSync(join(outDir, 'preds'), { recursive: true });
   if (o.draw !== false) mkdirSync(join(outDir, 'vis'), { recursive: true });
   const bar: ProgressBar | null = fromFolder ? container.get<Progress>(SERVICES.Progress).start('infer', files.length) : null;
+  const onnx = o.engine === 'onnx';
+  if (onnx) checkExportable(model, configPath);
+  let engine = `tfjs (${backend.name})`;
   const images: InferredImage[] = [];
   try {
     for (let start = 0; start < files.length; start += batchSize) {
       const chunk = files.slice(start, start + batchSize);
       const batch = await loadBatch(pipeline, chunk, start);
-      const preds = predictBatch(model, batch);
+      let preds: DetDataSample[];
+      if (onnx) {
+        const r = await predictBatchOnnx(model, batch);
+        preds = r.samples;
+        engine = r.engine;
+      } else preds = predictBatch(model, batch);
       for (let i = 0; i < chunk.length; i++) {
         images.push(await writeOutputs(chunk[i], preds[i], { outDir, classes, scoreThr: o.scoreThr ?? 0.3, draw: o.draw !== false }));
         bar?.tick(1, basename(chunk[i]));
@@ -118,7 +135,7 @@ export async function infer(configPath: string, inputs: readonly string[], o: In
   } finally {
     bar?.stop();
   }
-  return { engine: `tfjs (${backend.name})`, weights, images };
+  return { engine, weights, images };
 }
 
 /** Every image named, folders expanded to their image files (sorted); each stem once, since outputs are named by it. */
@@ -224,6 +241,48 @@ function predictBatch(model: BaseModel, batch: DataBatch): DetDataSample[] {
       return model.forward(data.inputs, data.data_samples, 'predict') as DetDataSample[];
     }),
   );
+}
+
+/** `--engine onnx` runs the exported graph: only models whose graph ends at the detections. */
+function checkExportable(model: BaseModel, configPath: string): void {
+  if (!model.exportable || !model.outputNames().includes('dets')) {
+    throw new ConfigError('model.type', `${model.typeName}'s exported graph does not end at the detections (dets, labels): use --engine tfjs`, configPath);
+  }
+}
+
+/**
+ * The batch through the model's exported graph on onnxruntime: preprocessing as for tfjs, the
+ * image sizes and scale factors of the samples as graph inputs, then the host post-processing
+ * (masks pasted into the original images) and `pred_instances` as `predict` writes them.
+ */
+async function predictBatchOnnx(model: BaseModel, batch: DataBatch): Promise<{ samples: DetDataSample[]; engine: string }> {
+  const e = tfjsEngine();
+  const { input, samples } = e.tidy(() =>
+    withEngine(e, () => {
+      const data = preprocess(model, batch, false);
+      return { input: e.readSync(data.inputs), samples: data.data_samples as DetDataSample[] };
+    }),
+  );
+  const feeds: Record<string, HostTensor> = {};
+  for (const spec of model.tensorInputs(input.shape)) feeds[spec.name] = spec.name === 'input' ? input : spec.fromSamples!(samples);
+  const session = await sessionFor(model, input.shape);
+  const outputs = model.hostOutputs(await session.run(feeds), input.shape, samples);
+  return { samples: samples.map((s, i) => withPredictions(s, outputs, samples.length > 1 ? `.${i}` : '')), engine: describeProvider(session.provider) };
+}
+
+/** A sample with `pred_instances` from the `dets`, `labels` (and pasted `masks`) outputs of its image. */
+function withPredictions(s: DetDataSample, outputs: ReadonlyMap<string, HostTensor>, sfx: string): DetDataSample {
+  const dets = outputs.get(`dets${sfx}`)!;
+  const d = dets.data as Float32Array;
+  const n = dets.shape[0];
+  const masks = outputs.get(`masks${sfx}`);
+  s.pred_instances = new InstanceData({
+    bboxes: new Boxes(Float32Array.from({ length: 4 * n }, (_, j) => d[5 * Math.floor(j / 4) + (j % 4)])),
+    scores: Float32Array.from({ length: n }, (_, i) => d[5 * i + 4]),
+    labels: Int32Array.from(outputs.get(`labels${sfx}`)!.data as ArrayLike<number | bigint>, Number),
+    ...(masks ? { masks: new BitmapMasks(Uint8Array.from(masks.data as ArrayLike<number>), masks.shape[0], masks.shape[1], masks.shape[2]) } : {}),
+  });
+  return s;
 }
 
 /** A predicted sample as DetInferencer's `pred2dict` writes it. */

@@ -268,21 +268,36 @@ export function nms(boxes: Tensor, scores: Tensor, opts: Partial<NmsOptions> & {
   return e().nms(boxes, scores, { maxOutput: -1, scoreThreshold: -Infinity, ...opts });
 }
 
+/** The largest finite float32: a score threshold every finite score passes and -Infinity does not. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 /**
  * mmcv `batched_nms`: class-aware NMS as one class-agnostic NMS over boxes moved apart per
  * class by `idxs * (max coordinate + 1)`, in float32 as mmcv does, so a pair near the
  * threshold is decided the same way. `idxs` [N] holds each box's class (or level) index.
+ * `valid` [N] (bool) marks the candidates when the caller keeps every box in place instead of
+ * selecting the candidates first (a selection has a data-dependent size): the others score
+ * -Infinity and the max coordinate is taken over the candidates only, so the kept indices
+ * are those of the selection, into the full list.
  * (mmcv switches to a per-class loop above 10000 boxes; this always uses the offsets.)
  */
 export function batchedNms(
   boxes: Tensor,
   scores: Tensor,
   idxs: Tensor,
-  opts: Partial<NmsOptions> & { iouThreshold: number },
+  opts: Partial<NmsOptions> & { iouThreshold: number; valid?: Tensor },
 ): Tensor {
-  if (boxes.shape[0] === 0) return nms(boxes, scores, opts);
-  const offsets = mul(cast(idxs, 'float32'), add(max(boxes), 1));
-  return nms(add(boxes, reshape(offsets, [-1, 1])), scores, opts);
+  const { valid, ...nmsOpts } = opts;
+  if (boxes.shape[0] === 0) return nms(boxes, scores, nmsOpts);
+  let ref = boxes;
+  let s = scores;
+  if (valid) {
+    ref = where(reshape(valid, [-1, 1]), boxes, min(boxes));
+    s = where(valid, scores, scalar(-Infinity));
+    if ((nmsOpts.scoreThreshold ?? -Infinity) === -Infinity) nmsOpts.scoreThreshold = -FLOAT32_MAX;
+  }
+  const offsets = mul(cast(idxs, 'float32'), add(max(ref), 1));
+  return nms(add(boxes, reshape(offsets, [-1, 1])), s, nmsOpts);
 }
 
 export function roiAlign(

@@ -19,6 +19,8 @@ export interface TraceOptions {
   dynamic: boolean;
   /** Dynamic batch only. */
   dynamicBatch: boolean;
+  /** Keep only these outputs (with their `.i` per-image names; default: every tensor-mode output). */
+  outputs?: readonly string[];
 }
 
 /**
@@ -41,6 +43,18 @@ export function traceModel(model: BaseModel, imageShape: readonly number[], o: T
   }
   const named = withEngine(tracer, () => model.forwardTensor(inputs));
   if (named.size === 0) throw new UserError(`${model.typeName} returned no outputs to export`);
-  for (const [name, t] of named) tracer.output(name, t);
+  const keep = o.outputs ? selectOutputs(model, [...named.keys()], o.outputs) : null;
+  for (const [name, t] of named) if (!keep || keep.has(name)) tracer.output(name, t);
   return { tracer, inputs: specs, symbols };
+}
+
+/** The tensor-mode names an output selection keeps: each name as given or as its per-image `name.i`. */
+function selectOutputs(model: BaseModel, names: readonly string[], wanted: readonly string[]): Set<string> {
+  const keep = new Set<string>();
+  for (const w of wanted) {
+    const hits = names.filter((n) => n === w || n.replace(/\.\d+$/, '') === w);
+    if (hits.length === 0) throw new UserError(`${model.typeName} has no output '${w}' (it has: ${[...new Set(names.map((n) => n.replace(/\.\d+$/, '')))].join(', ')})`);
+    for (const h of hits) keep.add(h);
+  }
+  return keep;
 }

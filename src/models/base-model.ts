@@ -13,6 +13,18 @@ export const FORWARD_MODES: readonly ForwardMode[] = ['tensor', 'predict', 'loss
 
 export type { NamedTensors, LossDict } from '../structures/named-tensors';
 
+/**
+ * How an export check compares one `tensor`-mode output with the eager one:
+ * - `dense`: max |onnx - tfjs| <= rel * max(1, max |tfjs|) (the fixtures' rule);
+ * - `boxes`: rows of boxes (and scores) after data-dependent selections: the same count, each
+ *   value within 1e-3 * max(1, |tfjs|);
+ * - `labels`: identical;
+ * - `roi`: values computed from such boxes (RoI features and what the RoI heads make of them),
+ *   where a box moving by float rounding can move a bilinear sample or a pyramid level: the
+ *   dense rule at rel 1e-2.
+ */
+export type OutputRule = 'dense' | 'boxes' | 'labels' | 'roi';
+
 /** An image axis a `tensor`-mode input follows (export marks it dynamic with the image's). */
 export type ImageAxis = 'batch' | 'height' | 'width' | null;
 
@@ -24,6 +36,8 @@ export interface TensorInputSpec {
   axes: readonly ImageAxis[];
   /** A valid value for the batch (verification and benchmarks draw `input` at random, the rest here). */
   example?: () => HostTensor;
+  /** The value for a batch of these samples (detectors: their image metas). */
+  fromSamples?: (samples: readonly DataSample[]) => HostTensor;
 }
 
 /**
@@ -64,6 +78,18 @@ export abstract class BaseModel<S extends DataSample = DataSample> extends Modul
    */
   readonly exportable: boolean = true;
 
+  /** How an export check compares the output `name` (see OutputRule). */
+  outputRule(_name: string): OutputRule {
+    return 'dense';
+  }
+
+  /**
+   * Whether an export may make the batch and image axes dynamic. Models whose graph depends on
+   * the traced size beyond the convolutions (two-stage detectors: anchors, per-image loops)
+   * export at a fixed size only.
+   */
+  readonly dynamicShapes: boolean = true;
+
   forward(inputs: Tensor, samples?: readonly S[] | null, mode?: 'tensor'): NamedTensors;
   forward(inputs: Tensor, samples: readonly S[], mode: 'predict'): S[];
   forward(inputs: Tensor, samples: readonly S[], mode: 'loss'): LossDict;
@@ -72,6 +98,15 @@ export abstract class BaseModel<S extends DataSample = DataSample> extends Modul
     if (mode === 'tensor') return this.forwardTensor(new Map([['input', inputs]]), samples ?? undefined);
     if (!samples) throw new UserError(`${this.typeName}: '${mode}' mode needs the data samples of the batch`);
     return mode === 'predict' ? this.predict(inputs, samples) : this.loss(inputs, samples);
+  }
+
+  /**
+   * Host post-processing of `tensor`-mode outputs, the same for either engine's (mask models:
+   * the mask probabilities pasted into the images of `samples`, or of the whole inputs of
+   * `inputShape` without metas). Default: unchanged.
+   */
+  hostOutputs(outputs: ReadonlyMap<string, HostTensor>, _inputShape: readonly number[], _samples?: readonly S[]): Map<string, HostTensor> {
+    return new Map(outputs);
   }
 
   /** `tensor` mode: raw outputs from named inputs. */

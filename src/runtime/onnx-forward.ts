@@ -16,7 +16,10 @@ const sessions = new WeakMap<BaseModel, Map<string, Promise<OnnxModel>>>();
  */
 export async function forwardOnnx(model: BaseModel, input: HostTensor, opts: OnnxModelOptions = {}): Promise<Map<string, HostTensor>> {
   const session = await sessionFor(model, input.shape, opts);
-  return session.run({ input });
+  const feeds: Record<string, HostTensor> = { input };
+  // other inputs (a detector's image sizes) take their whole-image default
+  for (const spec of model.tensorInputs(input.shape)) if (spec.name !== 'input' && spec.example) feeds[spec.name] = spec.example();
+  return session.run(feeds);
 }
 
 /** The onnxruntime session `forwardOnnx` uses for this model and shape (to report its provider). */

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { register } from '../../src/cli/commands/export';
 import { addGlobalOptions } from '../../src/cli/global-options';
 import { readOnnxSummary } from '../../src/engines/onnx/onnx-writer';
+import { sharedFixtures } from '../fixture-root';
+import '../../src/components';
 
 /** `hrdet <args>` with only the export command registered; resolves to what it printed on stdout. */
 async function hrdet(args: string[]): Promise<{ stdout: string; stderr: string }> {
@@ -54,6 +56,20 @@ describe('hrdet export (command)', function () {
     expect(s.outputs.map((v) => v.name)).to.deep.equal(['backbone.0', 'backbone.1', 'backbone.2', 'backbone.3', 'neck.0', 'neck.1', 'neck.2', 'neck.3', 'neck.4']);
     expect(JSON.parse(s.metadata.config).input_shape).to.deep.equal([3, 32, 48]);
     expect(readFileSync(join(dir, 'repo', 'tiny', 'config.pbtxt'), 'utf8')).to.match(/^name: "tiny"/);
+  });
+
+  it('exports a whole two-stage detector with its detections only (--outputs), image sizes as inputs', async function () {
+    this.timeout(120000);
+    const fixture = join(sharedFixtures(), 'det', 'mask_rcnn_tiny');
+    writeFileSync(join(dir, 'mask.json'), JSON.stringify({ model: JSON.parse(readFileSync(join(fixture, 'config.json'), 'utf8')).model }));
+    const out = join(dir, 'mask.onnx');
+    const { stdout } = await hrdet(['export', join(dir, 'mask.json'), '--checkpoint', join(fixture, 'state_dict.pth'), '--shape', '3,128,160', '--outputs', 'dets,labels,masks', '--out', out]);
+    expect(stdout).to.match(/verified on onnxruntime CPU/);
+    const s = readOnnxSummary(readFileSync(out));
+    expect(s.inputs.map((v) => v.name)).to.deep.equal(['input', 'img_shape', 'scale_factor']);
+    expect(s.outputs.map((v) => v.name)).to.deep.equal(['dets', 'labels', 'masks']);
+    // the detection count is a graph dimension
+    expect(s.outputs[0].dims.map((d) => typeof d)).to.deep.equal(['string', 'number']);
   });
 
   it('needs somewhere to write', async () => {

@@ -146,6 +146,46 @@ describe('apis/infer', function () {
     expect((await sharp(join(out, 'vis', 'large.jpg')).metadata()).width).to.equal(300);
   });
 
+  it('--engine onnx (Mask R-CNN, a batch of two): the exported graph gives the tfjs predictions and masks', async function () {
+    const run = async (engine: 'tfjs' | 'onnx') => {
+      const out = join(dir, `engine-${engine}`);
+      const r = await infer(fixtureConfig(dir, 'mask_rcnn_tiny'), [images.small, images.large], {
+        checkpoint: join(fixture('mask_rcnn_tiny'), 'state_dict.pth'),
+        outDir: out,
+        batchSize: 2,
+        draw: false,
+        engine,
+        container: quiet().container,
+      });
+      return { engine: r.engine, preds: ['small', 'large'].map((n) => JSON.parse(readFileSync(join(out, 'preds', `${n}.json`), 'utf8')) as DetPrediction) };
+    };
+    const [tfjs, onnx] = [await run('tfjs'), await run('onnx')];
+    expect(onnx.engine).to.match(/onnxruntime/);
+    let [compared, differ, pixels] = [0, 0, 0];
+    tfjs.preds.forEach((t, i) => {
+      const o = onnx.preds[i];
+      expect(o.labels).to.deep.equal(t.labels);
+      o.bboxes.flat().forEach((v, k) => expect(Math.abs(v - t.bboxes.flat()[k])).to.be.at.most(1e-3 * Math.max(1, Math.abs(t.bboxes.flat()[k]))));
+      o.scores.forEach((v, k) => expect(Math.abs(v - t.scores[k])).to.be.at.most(1e-4));
+      o.masks!.forEach((m, k) => {
+        const [a, b] = [decodeRle(rleFromCoco(m)), decodeRle(rleFromCoco(t.masks![k]))];
+        for (let j = 0; j < b.length; j++) if (a[j] !== b[j]) differ++;
+        pixels += b.length;
+        compared++;
+      });
+    });
+    expect(compared).to.be.above(0);
+    // the engines' float32 kernels differ by ~1e-5: only pixels sitting on the threshold may flip
+    expect(differ / pixels).to.be.below(1e-4);
+  });
+
+  it('--engine onnx refuses a model whose graph ends before the detections (FCOS) in one line', async function () {
+    let err: Error | null = null;
+    await infer(fixtureConfig(dir, 'fcos_tiny'), [images.small], { outDir: join(dir, 'fcos-onnx'), engine: 'onnx', container: quiet().container }).catch((e: Error) => (err = e));
+    expect(err).to.not.equal(null);
+    expect(err!.message).to.match(/does not end at the detections.*--engine tfjs/);
+  });
+
   it('warns once that the weights are random without a checkpoint; --no-draw writes no vis/', async function () {
     const out = join(dir, 'random-out');
     const q = quiet();

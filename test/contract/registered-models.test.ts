@@ -223,8 +223,8 @@ describe('contract: every registered model', function () {
         expect((err as Error).message).to.match(/cannot be exported to ONNX yet/);
       }
 
-      // analysis: the parameter count and a positive MAC count; a detector whose post-processing
-      // reads values (not exportable yet) may instead refuse in one line
+      // analysis: the parameter count and a positive MAC count; a model whose post-processing
+      // reads values (not exportable) may instead refuse in one line
       try {
         const analysis = analyzeModel(model, { inputShape: shape.slice(1) });
         expect(analysis.params).to.equal(model.numParameters());

@@ -146,6 +146,32 @@ describeOnBackends('op layer: NMS (mmcv semantics)', (h) => {
       expect(values(h.read(y))).to.deep.equal(expected);
     });
 
+    it('`valid` keeps every box in place: the kept boxes (as full-list indices) and the offsets of the selection', () => {
+      // the last box is not valid and holds the largest coordinate: the offsets must ignore it
+      const r = randArr([60, 4], 187, 0, 1);
+      const boxes: Box[] = [];
+      for (let i = 0; i < 60; i++) {
+        const [x, y, w, hh] = [r.data[4 * i] * 50, r.data[4 * i + 1] * 50, 5 + r.data[4 * i + 2] * 30, 5 + r.data[4 * i + 3] * 30];
+        boxes.push([x, y, x + w, y + hh].map(Math.fround) as Box);
+      }
+      boxes.push([0, 0, 5000, 5000]);
+      const scores = [...Array.from(randArr([60], 188, 0, 1).data), 0.99];
+      const cls = scores.map((_, i) => i % 3);
+      const valid = scores.map((s, i) => i % 4 !== 1 && i !== 60);
+      const sel = valid.flatMap((v, i) => (v ? [i] : []));
+      for (const o of [{ iouThreshold: 0.5 }, { iouThreshold: 0.4, scoreThreshold: 0.3, maxOutput: 7 }]) {
+        const selected = h.run(() =>
+          F.batchedNms(h.f32([sel.length, 4], sel.flatMap((i) => boxes[i])), h.f32([sel.length], sel.map((i) => scores[i])), h.i32([sel.length], sel.map((i) => cls[i])), o),
+        );
+        const inPlace = h.run(() =>
+          F.batchedNms(h.f32([61, 4], boxes.flat()), h.f32([61], scores), h.i32([61], cls), { ...o, valid: F.cast(h.i32([61], valid.map(Number)), 'bool') }),
+        );
+        const want = values(h.read(selected)).map((j) => sel[j]);
+        expect(want.length).to.be.above(3);
+        expect(values(h.read(inPlace))).to.deep.equal(want);
+      }
+    });
+
     it('empty input', () => {
       const y = h.run(() => F.batchedNms(h.f32([0, 4], []), h.f32([0], []), h.i32([0], []), { iouThreshold: 0.5 }));
       expectExact(h.read(y), [0], []);

@@ -1,5 +1,5 @@
 import type { BenchmarkResults, BenchmarkRow } from './results';
-import { STAGES } from './stage-timer';
+import { ONNX_STAGES, STAGES } from './stage-timer';
 
 /** One chart of the report: a file name stem, a title, and its Vega-Lite spec. */
 export interface ChartSpec {
@@ -110,12 +110,12 @@ export function benchmarkCharts(results: BenchmarkResults): ChartSpec[] {
     caption: 'Median milliseconds per stage of the eager tfjs runs: backbone, neck, heads (RPN / dense heads, RoI extractors and box heads), post-processing (decoding, NMS, reading results). onnx rows time the whole graph only.',
     spec: staged.length
       ? base('Where the time goes (tfjs, median ms per stage)', {
-          data: { values: staged.flatMap((r) => STAGES.map((stage, order) => ({ row: rowLabel(r), stage, order, ms: r.stages_ms[stage] ?? 0 }))) },
+          data: { values: staged.flatMap((r) => (r.engine === 'tfjs' ? STAGES : ONNX_STAGES).map((stage, order) => ({ row: rowLabel(r), stage, order, ms: r.stages_ms[stage] ?? 0 }))) },
           mark: { type: 'bar' },
           encoding: {
             y: { field: 'row', type: 'nominal', title: null, sort: null },
             x: { field: 'ms', type: 'quantitative', title: 'milliseconds', stack: 'zero' },
-            color: { field: 'stage', type: 'nominal', title: 'stage', sort: [...STAGES], scale: { domain: [...STAGES] } },
+            color: { field: 'stage', type: 'nominal', title: 'stage', sort: [...STAGES, ...ONNX_STAGES], scale: { domain: [...STAGES, ...ONNX_STAGES] } },
             order: { field: 'order', type: 'quantitative' },
           },
         })

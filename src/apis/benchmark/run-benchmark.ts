@@ -132,7 +132,7 @@ export async function runBenchmark(opts: BenchmarkOptions): Promise<BenchmarkOut
   const unweighted = o.dataset && opts.evaluate ? o.configs.filter((c) => !checkpointFor(c, o)) : [];
   if (unweighted.length) notes.push(`accuracy not measured for ${unweighted.map(configKey).join(', ')}: no --checkpoint (random weights)`);
   if (subjects.some((s) => s.engine.startsWith('onnx (backbone+neck)'))) {
-    notes.push('two-stage detectors do not export to ONNX as a whole yet (their proposal and RoI stages do not trace): their onnx rows run the backbone + neck graph only, marked "onnx (backbone+neck)", with that part\'s params and MACs');
+    notes.push('some models do not export to ONNX as a whole: their onnx rows run the backbone + neck graph only, marked "onnx (backbone+neck)", with that part\'s params and MACs');
   }
   const results: BenchmarkResults = {
     hrdet_version: hrdetVersion(),

@@ -7,6 +7,9 @@ export type Stage = 'backbone' | 'neck' | 'heads';
 /** Stage names in report order; `post_processing` is what the timed forwards leave over. */
 export const STAGES = ['backbone', 'neck', 'heads', 'post_processing'] as const;
 
+/** The stages of an onnx row: its backbone + neck graph timed on its own, and the rest of the whole graph's time (OnnxRunner). */
+export const ONNX_STAGES = ['backbone+neck', 'rest'] as const;
+
 type ForwardFn = (...args: unknown[]) => unknown;
 
 /**

@@ -20,6 +20,7 @@ interface ExportCliOptions {
   maxBatchSize: number;
   verify: boolean;
   tolerance: number;
+  outputs?: string[];
 }
 
 export function register(program: Command): void {
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option('--triton <dir>', 'also write an NVIDIA Triton model repository entry <dir>/<name>/ (dynamic batch implied)')
     .option('--name <name>', 'Triton model name (default: the --out file name, else the model type)')
     .option('--max-batch-size <N>', 'Triton max_batch_size for dynamic batching', parsePositive, 8)
+    .option('--outputs <names>', "graph outputs to keep, comma-separated tensor-mode names (e.g. dets,labels,masks; per-image '.i' names follow); default all", (v: string) => v.split(',').map((n) => n.trim()).filter(Boolean))
     .option('--no-verify', 'skip the onnxruntime-vs-tfjs check (not recommended)')
     .option('--tolerance <rel>', 'verification bound per output: max |onnx - tfjs| <= rel * max(1, max |tfjs|)', parseTolerance, 1e-4)
     .addHelpText(
@@ -71,6 +73,7 @@ Examples:
         batch: opts.batch,
         dynamic: opts.dynamic,
         opset: opts.opset,
+        outputs: opts.outputs,
         out: opts.out,
         config,
         verify: opts.verify ? { rel: opts.tolerance } : false,

@@ -9,6 +9,7 @@ interface InferCliOptions {
   scoreThr: string;
   batchSize: string;
   draw: boolean;
+  engine: string;
 }
 
 function number(flag: string, value: string, integer: boolean): number {
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .option('--score-thr <x>', 'draw instances scoring at least this (the JSON keeps every prediction)', '0.3')
     .option('--batch-size <n>', 'images per forward pass', '1')
     .option('--no-draw', 'write the JSON predictions only')
+    .option('--engine <name>', "'tfjs' (eager predict) or 'onnx' (the exported graph on onnxruntime; two-stage detectors)", 'tfjs')
     .addHelpText(
       'after',
       `
@@ -49,7 +51,8 @@ Examples:
       const scoreThr = number('--score-thr', opts.scoreThr, false);
       const batchSize = number('--batch-size', opts.batchSize, true);
       const backend = (await useBackend(g)).name;
-      const r = await infer(config, images, { checkpoint: opts.checkpoint, outDir: opts.outDir, scoreThr, batchSize, draw: opts.draw, backend, cfgOptions: g.cfgOptions, plugins: g.plugin });
+      if (opts.engine !== 'tfjs' && opts.engine !== 'onnx') throw new UserError(`--engine must be tfjs or onnx, got '${opts.engine}'`);
+      const r = await infer(config, images, { checkpoint: opts.checkpoint, outDir: opts.outDir, scoreThr, batchSize, draw: opts.draw, backend, engine: opts.engine, cfgOptions: g.cfgOptions, plugins: g.plugin });
       for (const im of r.images) {
         const shown = im.prediction.scores.filter((s) => s >= scoreThr).length;
         process.stdout.write(`${im.image}: ${im.prediction.scores.length} detections (${shown} >= ${scoreThr}) -> ${im.pred}${im.vis ? `, ${im.vis}` : ''}\n`);

@@ -481,7 +481,15 @@ export class OnnxTracer implements Engine {
   private dynamicReshape(xs: SymTensor, shape: readonly number[]): { spec: number[]; dims: Dim[] } {
     const copied = shape.map((v, i) => i < xs.dims.length && !D.isStatic(xs.dims[i]) && xs.shape[i] === v);
     const leftover = xs.dims.filter((d, i) => !(copied[i] && i < shape.length) && !D.isStatic(d));
-    const free = shape.map((_, i) => i).filter((i) => !copied[i]);
+    let free = shape.map((_, i) => i).filter((i) => !copied[i]);
+    if (free.length > 1) {
+      // trailing target dims equal to the input's static trailing dims stay static ([R, K, 4] → [R*K, 4])
+      let t = 1;
+      while (t < shape.length && t <= xs.dims.length && !copied[shape.length - t] && xs.dims[xs.dims.length - t] === shape[shape.length - t]) t++;
+      const trailing = new Set(Array.from({ length: t - 1 }, (_, i) => shape.length - 1 - i));
+      const rest = free.filter((i) => !trailing.has(i));
+      if (rest.length === 1) free = rest;
+    }
     const spec = shape.map((v, i) => (copied[i] ? 0 : v));
     const dims: Dim[] = shape.map((v, i) => (copied[i] ? xs.dims[i] : v));
     if (leftover.length === 0) return { spec, dims };

@@ -8,7 +8,11 @@ import { HEADS } from '../../registry/registries';
 import { DetDataSample } from '../../structures/det-data-sample';
 import { InstanceData } from '../../structures/instance-data';
 import { Boxes } from '../../structures/boxes';
-import type { ForwardMode, LossDict, NamedTensors } from '../base-model';
+import type { ForwardMode, LossDict, NamedTensors, OutputRule, TensorInputSpec } from '../base-model';
+import { hostTensor, type HostTensor } from '../../core/host-tensor';
+import type { BitmapMasks } from '../../structures/masks';
+import { geometryOfSamples, geometryOfTensors, imageShapeOf, scaleFactorOf, type ImageGeometry } from '../heads/roi/image-metas';
+import type { DataSample } from '../../structures/data-sample';
 import { componentCfg, FeatureModel } from '../feature-model';
 import { RPNHead, rpnTestCfg } from '../heads/dense/rpn-head';
 import { rcnnTestCfg } from '../heads/roi/rcnn-test-cfg';
@@ -56,8 +60,10 @@ export type TwoStageDetectorOptions = z.output<typeof twoStageDetectorSchema>;
 export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
   /** 'loss' where the RoI head has its loss side (StandardRoIHead's box branch; not yet cascade or mask heads). */
   override readonly modes: readonly ForwardMode[];
-  /** The proposal and detection stages do not trace into ONNX yet. */
-  override readonly exportable = false;
+  /** The whole test path traces into ONNX, for the traced batch and image size. */
+  override readonly exportable = true;
+  /** Anchors, per-image loops and RoI counts are fixed at the traced size: no dynamic axes. */
+  override readonly dynamicShapes = false;
   readonly rpnHead: RPNHead;
   readonly roiHead: RoIHead;
   /** The RPN's training proposals: train_cfg.rpn_proposal, else test_cfg.rpn (mmdetection's fallback). */
@@ -92,26 +98,100 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
     this.initCfg = o.init_cfg ?? null;
   }
 
+  /**
+   * Besides `input`: per image `img_shape` [N, 2] (h, w; what boxes are clipped to) and
+   * `scale_factor` [N, 2] (w, h; resized over original size), float32, so that an exported
+   * graph serves any image of the traced input size. The example is the whole input at scale 1.
+   */
+  override tensorInputs(imageShape: readonly number[]): TensorInputSpec[] {
+    const [n, , h, w] = imageShape;
+    const rows = (a: number, b: number) => () => hostTensor('float32', [n, 2], Float32Array.from({ length: 2 * n }, (_, k) => (k % 2 === 0 ? a : b)));
+    const metas = (pick: (s: DetDataSample, i: number) => readonly number[]) => (samples: readonly DataSample[]) => {
+      if (samples.length !== n) throw new UserError(`${this.typeName}: ${samples.length} image metas for a batch of ${n}`);
+      return hostTensor('float32', [n, 2], Float32Array.from(samples.flatMap((s, i) => [...pick(s as DetDataSample, i)])));
+    };
+    return [
+      ...super.tensorInputs(imageShape),
+      { name: 'img_shape', dtype: 'float32', shape: [n, 2], axes: ['batch', null], example: rows(h, w), fromSamples: metas((s, i) => imageShapeOf(s, i)) },
+      { name: 'scale_factor', dtype: 'float32', shape: [n, 2], axes: ['batch', null], example: rows(1, 1), fromSamples: metas((s) => scaleFactorOf(s)) },
+    ];
+  }
+
+  /**
+   * The image geometry of a tensor-mode call: the `img_shape` / `scale_factor` inputs when
+   * given, else the samples' metas, else every image is its whole input at scale 1.
+   */
+  private geometry(inputs: ReadonlyMap<string, Tensor>, x: Tensor, samples?: readonly DetDataSample[]): ImageGeometry[] {
+    const imgShape = inputs.get('img_shape');
+    const scale = inputs.get('scale_factor');
+    if (imgShape && scale) {
+      for (const [k, t] of [['img_shape', imgShape], ['scale_factor', scale]] as const) {
+        if (t.shape.length !== 2 || t.shape[0] !== x.shape[0] || t.shape[1] !== 2) throw new UserError(`${this.typeName}: '${k}' must be [${x.shape[0]}, 2], got [${t.shape.join(', ')}]`);
+      }
+      return geometryOfTensors(imgShape, scale);
+    }
+    if (imgShape || scale) throw new UserError(`${this.typeName}: 'img_shape' and 'scale_factor' go together (got only '${imgShape ? 'img_shape' : 'scale_factor'}')`);
+    return geometryOfSamples(samples ?? wholeImageSamples(x));
+  }
+
+  /**
+   * The test path on tensors (what `hrdet export` traces): features, RPN outputs, proposals,
+   * the RoI head's outputs and per image `dets` [M, 5], `labels` [M] and, with a mask head,
+   * `masks` [M, h, w]: each detection's own-class mask probabilities, not pasted (see
+   * `pasteMaskOutputs`).
+   */
   forwardTensor(inputs: ReadonlyMap<string, Tensor>, samples?: readonly DetDataSample[]): NamedTensors {
     const x = this.image(inputs);
     const named: NamedTensors = new Map();
     const feats = this.extractFeat(x, named);
-    const metas = samples ?? wholeImageSamples(x);
+    const images = this.geometry(inputs, x, samples);
     const rpnOut = this.rpnHead.forward(feats);
     rpnOut.clsScores.forEach((t, l) => named.set(`rpn_cls.${l}`, t));
     rpnOut.bboxPreds.forEach((t, l) => named.set(`rpn_reg.${l}`, t));
-    const proposals = this.rpnHead.predictByFeat(rpnOut, metas);
-    const res = this.roiHead.predict(feats, proposals, metas, true);
-    const suffix = (i: number) => (metas.length > 1 ? `.${i}` : '');
+    const proposals = this.rpnHead.proposalsByFeat(rpnOut, images);
+    const res = this.roiHead.predict(feats, proposals, images, true);
+    const suffix = (i: number) => (images.length > 1 ? `.${i}` : '');
     proposals.forEach((p, i) => named.set(`proposals${suffix(i)}`, p));
     for (const [k, v] of res.named) named.set(k, v);
     res.detections.forEach((d, i) => {
       named.set(`dets${suffix(i)}`, F.concat([d.bboxes, F.reshape(d.scores, [-1, 1])], 1));
       named.set(`labels${suffix(i)}`, d.labels);
       for (const [k, v] of d.maskOutputs ?? []) named.set(`${k}${suffix(i)}`, v);
-      if (d.masks) named.set(`masks${suffix(i)}`, F.constant({ dtype: 'bool', shape: [d.masks.length, d.masks.height, d.masks.width], data: d.masks.data }));
+      if (d.maskProbs) named.set(`masks${suffix(i)}`, d.maskProbs);
     });
     return named;
+  }
+
+  /**
+   * Host post-processing of tensor-mode outputs (either engine's) for the batch's samples (one
+   * per image; `wholeImageSamples` without metas): every `masks(.i)` of probabilities [M, h, w]
+   * pasted into its image (ori_shape) with its `dets(.i)` boxes and thresholded at
+   * mask_thr_binary, as bool [M, H, W]. Outputs of a model without a mask head come back as
+   * they are.
+   */
+  override hostOutputs(outputs: ReadonlyMap<string, HostTensor>, inputShape: readonly number[], samples?: readonly DetDataSample[]): Map<string, HostTensor> {
+    return this.pasteMaskOutputs(outputs, samples ?? wholeImageSamples({ shape: inputShape }));
+  }
+
+  pasteMaskOutputs(outputs: ReadonlyMap<string, HostTensor>, samples: readonly DetDataSample[]): Map<string, HostTensor> {
+    const out = new Map(outputs);
+    if (!this.roiHead.withMask) return out;
+    samples.forEach((sample, i) => {
+      const sfx = samples.length > 1 ? `.${i}` : '';
+      const [probs, dets] = [outputs.get(`masks${sfx}`), outputs.get(`dets${sfx}`)];
+      if (!probs || !dets) throw new UserError(`${this.typeName}: pasting masks needs 'masks${sfx}' and 'dets${sfx}' among the outputs`);
+      const m = this.roiHead.pasteMasks(probs, dets, sample, true);
+      out.set(`masks${sfx}`, hostTensor('bool', [m.length, m.height, m.width], m.data));
+    });
+    return out;
+  }
+
+  /** Boxes after the NMS stages, labels, and RoI-level tensors (everything the proposals feed) by their own rules. */
+  override outputRule(name: string): OutputRule {
+    const base = name.replace(/\.\d+$/, '');
+    if (base === 'proposals' || base === 'dets' || base === 'rois') return 'boxes';
+    if (base === 'labels') return 'labels';
+    return name.startsWith('neck.') || name.startsWith('backbone.') || name.startsWith('rpn_') ? 'dense' : 'roi';
   }
 
   /** Names for a batch of one image (per-image results take `.i` for several). */
@@ -131,10 +211,13 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
   /** `pred_instances` of every sample: boxes in original-image pixels, scores, labels (and bitmap masks with a mask head). */
   override predict(inputs: Tensor, samples: readonly DetDataSample[]): DetDataSample[] {
     const feats = this.extractFeat(inputs);
-    const proposals = this.rpnHead.predict(feats, samples);
-    const { detections } = this.roiHead.predict(feats, proposals, samples, true);
+    const images = geometryOfSamples(samples);
+    const proposals = this.rpnHead.proposalsByFeat(this.rpnHead.forward(feats), images);
+    const { detections } = this.roiHead.predict(feats, proposals, images, true);
     return samples.map((s, i) => {
-      s.pred_instances = predInstances(detections[i]);
+      const d = detections[i];
+      const masks = d.maskProbs ? this.roiHead.pasteMasks(F.toHost(d.maskProbs), F.toHost(d.bboxes), s, true) : undefined;
+      s.pred_instances = predInstances(d, masks);
       return s;
     });
   }
@@ -163,12 +246,12 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
 }
 
 /** One image's detections on the host, under mmdetection's field names. */
-function predInstances(d: RoIDetections): InstanceData {
+function predInstances(d: RoIDetections, masks?: BitmapMasks): InstanceData {
   return new InstanceData({
     bboxes: new Boxes(F.toHost(d.bboxes).data as Float32Array),
     scores: F.toHost(d.scores).data as Float32Array,
     labels: Int32Array.from(F.toHost(d.labels).data as ArrayLike<number>),
-    ...(d.masks ? { masks: d.masks } : {}),
+    ...(masks ? { masks } : {}),
   });
 }
 
@@ -178,7 +261,7 @@ function trainsBoxes(roi: RoIHead): roi is StandardRoIHead {
 }
 
 /** Samples for a batch without metas: each image is the whole input, unscaled. */
-function wholeImageSamples(x: Tensor): DetDataSample[] {
+export function wholeImageSamples(x: { shape: readonly number[] }): DetDataSample[] {
   const [n, , h, w] = x.shape;
   return Array.from({ length: n }, () => new DetDataSample({ img_shape: [h, w], ori_shape: [h, w], pad_shape: [h, w], scale_factor: [1, 1] }));
 }

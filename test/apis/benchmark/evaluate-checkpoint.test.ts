@@ -85,7 +85,7 @@ describe('benchmark accuracy: --checkpoint with --dataset gives each row the met
       const r = await hrdetAsync(['benchmark', cfg, '--checkpoint', `tiny-det=${ckpt}`, '--dataset', dataset, '--shape', '3,64,64', '--iters', '1', '--warmup', '0', '--out-dir', out, '--backend', 'wasm']);
       expect(r.code, r.stderr).to.equal(0);
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { rows: { engine: string; metrics: Record<string, number> }[]; notes: string[] };
-      expect(results.rows.map((x) => x.engine)).to.deep.equal(['tfjs', 'onnx (backbone+neck)']);
+      expect(results.rows.map((x) => x.engine)).to.deep.equal(['tfjs', 'onnx']);
       for (const row of results.rows) expect(row.metrics, `${dataset} ${row.engine}`).to.deep.equal(expected);
       expect(results.notes.join(' ')).not.to.match(/accuracy not measured/);
       const md = readFileSync(join(out, 'report.md'), 'utf8');

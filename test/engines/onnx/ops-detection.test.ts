@@ -168,4 +168,24 @@ describe('onnx tracer: detection ops match tfjs', function () {
       await expectParity((f, r) => F.roiAlign(f, r, { outputSize: [2, 2], spatialScale: 1 }), [features, { name: 'r', value: hostTensor('float32', [0, 5]) }]);
     });
   });
+
+  describe('data-dependent counts downstream of NMS', () => {
+    it('class-aware NMS with a validity mask, then per-class rows reshaped [K, 4C] → [K, C, 4] → [K*C, 4]', async () => {
+      const boxes = randomBoxes(40, 21);
+      const scores = Array.from({ length: 40 }, (_, i) => ((i * 37) % 41) / 41);
+      const deltas = randomTensor([40, 12], 22);
+      const t = await expectParity(
+        (b, s, d) => {
+          const valid = F.greater(s, 0.2);
+          const keep = F.batchedNms(b, s, F.constant(tensorOf('int32', [40], Array.from({ length: 40 }, (_, i) => i % 3))), { iouThreshold: 0.3, maxOutput: 12, valid });
+          const rows = F.gather(d, keep);
+          const perClass = F.reshape(F.reshape(rows, [rows.shape[0], 3, 4]), [rows.shape[0] * 3, 4]);
+          return [keep, perClass, F.reshape(F.gather(s, keep), [-1, 1])];
+        },
+        [f32('boxes', [40, 4], boxes.flat()), f32('scores', [40], scores), { name: 'd', value: deltas }],
+      );
+      // the kept count is a graph dimension, not the traced bound
+      expect(t.graph.outputs.some((o) => o.dims.some((d) => typeof d !== 'number'))).to.equal(true);
+    });
+  });
 });

@@ -33,7 +33,8 @@ describe('MaskRCNN: mmdetection fixture mask_rcnn_tiny (HRNet + HRFPN, FCNMaskHe
     model = fx.model as MaskRCNN;
     io = fx.io;
     tf.engine().startScope();
-    out = h.run(() => new Map([...model.forwardTensor(new Map([['input', h.engine.constant(io.get('input')!)]]), fx.samples())].map(([k, v]) => [k, h.read(v)])));
+    const raw = h.run(() => new Map([...model.forwardTensor(new Map([['input', h.engine.constant(io.get('input')!)]]), fx.samples())].map(([k, v]) => [k, h.read(v)])));
+    out = model.pasteMaskOutputs(raw, fx.samples());
     tf.engine().endScope();
   });
   after(async () => {
@@ -85,7 +86,8 @@ describe('MaskRCNN: mmdetection fixture mask_rcnn_tiny (HRNet + HRFPN, FCNMaskHe
   it('a batch of two images gives per-image masks with .i names', function () {
     const one = io.get('input')!;
     const both: HostTensor = { dtype: 'float32', shape: [2, ...one.shape.slice(1)], data: Float32Array.from([...(one.data as Float32Array), ...(one.data as Float32Array)]) };
-    const got = h.run(() => new Map([...model.forwardTensor(new Map([['input', h.engine.constant(both)]]), [...fx.samples(), ...fx.samples()])].map(([k, v]) => [k, h.read(v)])));
+    const raw = h.run(() => new Map([...model.forwardTensor(new Map([['input', h.engine.constant(both)]]), [...fx.samples(), ...fx.samples()])].map(([k, v]) => [k, h.read(v)])));
+    const got = model.pasteMaskOutputs(raw, [...fx.samples(), ...fx.samples()]);
     for (const i of [0, 1]) {
       expectBoxes(got.get(`dets.${i}`)!, io.get('dets')!, `dets.${i}`);
       expect(differingPixels(got.get(`masks.${i}`)!.data as Uint8Array, io.get('masks')!.data as Uint8Array)).to.equal(0);

@@ -12,8 +12,8 @@ import { componentCfg } from '../roi/component-cfg';
 import { AnchorGenerator } from '../../task-modules/prior-generators/anchor-generator';
 import { DeltaXYWHBBoxCoder } from '../../task-modules/coders/delta-xywh-bbox-coder';
 import { BaseHead } from '../base-head';
-import { batchedNmsKeep, indexTensor, nmsCfg } from '../roi/nms-cfg';
-import { imageShapeOf } from '../roi/image-metas';
+import { indexTensor, nmsCfg } from '../roi/nms-cfg';
+import { geometryOfSamples, imageShapeOf, type ImageGeometry } from '../roi/image-metas';
 import { hostTensor } from '../../../core/host-tensor';
 import type { Loss } from '../../losses/loss';
 import type { AssignAndSample } from '../assign-and-sample';
@@ -199,14 +199,24 @@ export class RPNHead extends BaseHead<DetDataSample, RPNOutputs, Tensor[]> {
 
   /** Proposals [P, 5] per image (test_cfg.rpn, or the training proposal cfg). */
   predictByFeat(out: RPNOutputs, samples: readonly DetDataSample[], proposalCfg?: RPNTestCfg): Tensor[] {
+    return this.proposalsByFeat(out, geometryOfSamples(samples), proposalCfg);
+  }
+
+  /** Proposals [P, 5] per image of the given geometry (tensors only: traces into ONNX). */
+  proposalsByFeat(out: RPNOutputs, images: readonly ImageGeometry[], proposalCfg?: RPNTestCfg): Tensor[] {
     const cfg = proposalCfg ?? this.testCfg;
     if (!cfg) throw new UserError('RPNHead: predicting proposals needs test_cfg.rpn (nms_pre, max_per_img, nms, min_bbox_size)');
     const sizes = out.clsScores.map((t) => [t.shape[2], t.shape[3]] as [number, number]);
     const anchors = this.anchorGenerator.gridPriors(sizes);
-    return samples.map((s, i) => this.imageProposals(out, anchors, i, imageShapeOf(s, i), cfg));
+    return images.map((g, i) => this.imageProposals(out, anchors, i, g.clip, cfg));
   }
 
-  private imageProposals(out: RPNOutputs, anchors: Tensor[], img: number, imgShape: [number, number], cfg: RPNTestCfg): Tensor {
+  /**
+   * One image's proposals. Boxes not larger than min_bbox_size stay in place as non-candidates
+   * of the NMS (batchedNms `valid`) rather than being selected out: same proposals, and no
+   * data-dependent size before the NMS.
+   */
+  private imageProposals(out: RPNOutputs, anchors: Tensor[], img: number, clip: Tensor, cfg: RPNTestCfg): Tensor {
     const boxes: Tensor[] = [];
     const scores: Tensor[] = [];
     const levels: number[] = [];
@@ -220,21 +230,14 @@ export class RPNHead extends BaseHead<DetDataSample, RPNOutputs, Tensor[]> {
         delta = F.gather(delta, top.indices);
         prior = F.gather(prior, top.indices);
       }
-      boxes.push(this.bboxCoder.decode(prior, delta, imgShape));
+      boxes.push(this.bboxCoder.decode(prior, delta, clip));
       scores.push(score);
       for (let k = 0; k < score.shape[0]; k++) levels.push(l);
     });
-    let box = F.concat(boxes, 0);
-    let score = F.concat(scores, 0);
-    let level = indexTensor(levels);
-    if (cfg.min_bbox_size >= 0) {
-      const keep = largerThan(box, cfg.min_bbox_size);
-      if (keep.length < box.shape[0]) {
-        const k = indexTensor(keep);
-        [box, score, level] = [F.gather(box, k), F.gather(score, k), F.gather(level, k)];
-      }
-    }
-    const keep = indexTensor(batchedNmsKeep(box, score, level, cfg.nms, cfg.max_per_img));
+    const box = F.concat(boxes, 0);
+    const score = F.concat(scores, 0);
+    const valid = cfg.min_bbox_size >= 0 ? largerThan(box, cfg.min_bbox_size) : undefined;
+    const keep = F.batchedNms(box, score, indexTensor(levels), { iouThreshold: cfg.nms.iou_threshold, maxOutput: cfg.max_per_img, valid });
     return F.concat([F.gather(box, keep), F.reshape(F.gather(score, keep), [-1, 1])], 1);
   }
 }
@@ -273,12 +276,10 @@ function tileRows(rows: Float32Array, times: number): Float32Array {
   return out;
 }
 
-/** Indices of the boxes [N, 4] whose width and height are both > `min`. */
-function largerThan(boxes: Tensor, min: number): Int32Array {
-  const b = F.toHost(boxes).data as Float32Array;
-  const keep: number[] = [];
-  for (let i = 0; i < b.length / 4; i++) if (b[4 * i + 2] - b[4 * i] > min && b[4 * i + 3] - b[4 * i + 1] > min) keep.push(i);
-  return Int32Array.from(keep);
+/** Whether each box [N, 4] has width and height > `min` (float32, as torch compares): [N] bool. */
+function largerThan(boxes: Tensor, min: number): Tensor {
+  const wh = F.sub(F.narrow(boxes, 1, 2, 2), F.narrow(boxes, 1, 0, 2));
+  return F.reshape(F.greater(F.min(wh, 1, true), min), [-1]);
 }
 
 HEADS.register(rpnHeadOptions, (o: z.output<typeof rpnHeadOptions>, ctx: BuildContext) => new RPNHead(o, ctx), {

@@ -8,18 +8,19 @@ import { initCfg } from '../../../nn/option-schemas';
 import type { BuildContext } from '../../../registry/build-context';
 import { HEADS } from '../../../registry/registries';
 import type { DetDataSample } from '../../../structures/det-data-sample';
+import type { HostTensor } from '../../../core/host-tensor';
+import type { BitmapMasks } from '../../../structures/masks';
 import type { NamedTensors } from '../../../structures/named-tensors';
 import { componentCfg } from './component-cfg';
 import { ConvFCBBoxHead, type BBoxHeadOutputs } from './convfc-bbox-head';
 import type { FCNMaskHead } from './fcn-mask-head';
-import { imageShapeOf, scaleFactorOf } from './image-metas';
-import { buildMaskHead, buildRoIExtractor, emptyRows, splitRows } from './mask-branch';
+import { oriShapeOf, scaleFactorOf, type ImageGeometry } from './image-metas';
+import { buildMaskHead, buildRoIExtractor, emptyRows } from './mask-branch';
 import type { Detections } from './multiclass-nms';
-import { indexTensor } from './nms-cfg';
 import { rcnnTestCfg, type RCNNTestCfg } from './rcnn-test-cfg';
 import type { RoIDetections, RoIHead, RoIHeadOutputNames, RoIHeadResult } from './roi-head';
 import type { SingleRoIExtractor } from './single-roi-extractor';
-import { bbox2roi } from './standard-roi-head';
+import { imageRois } from './standard-roi-head';
 
 /** One component config for every stage, or a list of one per stage (mmdetection's MultiConfig). */
 const perStage = z.union([componentCfg, z.array(componentCfg).min(1)]);
@@ -121,26 +122,31 @@ export class CascadeRoIHead extends Module implements RoIHead {
     return { rois: ['roi_feats', ...stages, 'rcnn_cls_score_mean'], perImage: this.withMask ? ['mask_prob_label', 'masks'] : [] };
   }
 
-  predict(feats: readonly Tensor[], proposals: readonly Tensor[], samples: readonly DetDataSample[], rescale: boolean): RoIHeadResult {
+  /**
+   * Each image's proposals through the stages on their own (RoIAlign and the box heads treat
+   * RoIs independently: the values of mmdetection's one RoI batch), the RoI-level outputs
+   * concatenated in image order; tensors only, so the path traces into ONNX.
+   */
+  predict(feats: readonly Tensor[], proposals: readonly Tensor[], images: readonly ImageGeometry[], rescale: boolean): RoIHeadResult {
     const cfg = this.testCfg;
     if (!cfg) throw new UserError('CascadeRoIHead: predicting needs test_cfg.rcnn (score_thr, nms, max_per_img)');
-    const counts = proposals.map((p) => p.shape[0]);
-    const named: NamedTensors = new Map();
-    const { rois, out } = this.refineRoIs(feats, bbox2roi(proposals), counts, samples, named);
     const last = this.bboxHead.at(this.numStages - 1);
     const withMask = this.withMask;
-    const detections = counts.map((_, i) => {
-      const [r, c, b] = [rois, out.clsScore, out.bboxPred].map((t) => rowsOf(t, counts, i));
-      return last.predictImage(r, { clsScore: c, bboxPred: b }, imageShapeOf(samples[i], i), scaleFactorOf(samples[i]), rescale && !withMask, cfg);
+    const perImage = proposals.map((p, i) => {
+      const named: NamedTensors = new Map();
+      const { rois, out } = this.refineRoIs(feats, imageRois(p, i), images[i], named);
+      return { named, d: last.predictImage(rois, out, images[i], rescale && !withMask, cfg) };
     });
-    return { named, detections: this.predictMask(feats, detections, samples, rescale, cfg) };
+    const named: NamedTensors = new Map();
+    for (const key of perImage[0].named.keys()) named.set(key, F.concat(perImage.map((q) => q.named.get(key) as Tensor), 0));
+    return { named, detections: this.predictMask(feats, perImage.map((q) => q.d), images, rescale) };
   }
 
   /**
-   * mmdetection's _refine_roi: every stage on the current RoIs, refined between stages; the
-   * last stage's RoIs and deltas with the mean of all stages' logits.
+   * mmdetection's _refine_roi for one image: every stage on the current RoIs, refined between
+   * stages; the last stage's RoIs and deltas with the mean of all stages' logits.
    */
-  private refineRoIs(feats: readonly Tensor[], rois: Tensor, counts: readonly number[], samples: readonly DetDataSample[], named: NamedTensors): { rois: Tensor; out: BBoxHeadOutputs } {
+  private refineRoIs(feats: readonly Tensor[], rois: Tensor, image: ImageGeometry, named: NamedTensors): { rois: Tensor; out: BBoxHeadOutputs } {
     const logits: Tensor[] = [];
     let out: BBoxHeadOutputs | null = null;
     for (let s = 0; s < this.numStages; s++) {
@@ -152,7 +158,7 @@ export class CascadeRoIHead extends Module implements RoIHead {
       named.set(`rcnn_cls_score.${s}`, out.clsScore);
       named.set(`rcnn_bbox_pred.${s}`, out.bboxPred);
       logits.push(out.clsScore);
-      if (s < this.numStages - 1) rois = this.refine(s, rois, out, counts, samples);
+      if (s < this.numStages - 1) rois = this.refine(s, rois, out, image);
     }
     // Python's sum(): ((l0 + l1) + l2) / 3.0
     const mean = F.div(logits.reduce((a, b) => F.add(a, b)), logits.length);
@@ -160,58 +166,53 @@ export class CascadeRoIHead extends Module implements RoIHead {
     return { rois, out: { clsScore: mean, bboxPred: out!.bboxPred } };
   }
 
-  /** Stage s's RoIs regressed per image (regress_by_class with the argmax foreground class), image index kept. */
-  private refine(s: number, rois: Tensor, out: BBoxHeadOutputs, counts: readonly number[], samples: readonly DetDataSample[]): Tensor {
+  /** Stage s's RoIs regressed (regress_by_class with the argmax foreground class), image index kept. */
+  private refine(s: number, rois: Tensor, out: BBoxHeadOutputs, image: ImageGeometry): Tensor {
+    if (rois.shape[0] === 0) return rois;
     const head = this.bboxHead.at(s);
-    const parts = counts.flatMap((n, i) => {
-      if (n === 0) return [];
-      const r = rowsOf(rois, counts, i);
-      const cls = rowsOf(out.clsScore, counts, i);
-      const label = F.argmax(F.narrow(cls, 1, 0, head.numClasses), 1);
-      const deltas = regressDeltas(head, rowsOf(out.bboxPred, counts, i), label);
-      const boxes = head.bboxCoder.decode(F.narrow(r, 1, 1, 4), deltas, imageShapeOf(samples[i], i));
-      return [F.concat([F.narrow(r, 1, 0, 1), boxes], 1)];
-    });
-    return parts.length === 0 ? rois : F.concat(parts, 0);
+    const label = F.argmax(F.narrow(out.clsScore, 1, 0, head.numClasses), 1);
+    const deltas = regressDeltas(head, out.bboxPred, label);
+    const boxes = head.bboxCoder.decode(F.narrow(rois, 1, 1, 4), deltas, image.clip);
+    return F.concat([F.narrow(rois, 1, 0, 1), boxes], 1);
   }
 
   /** mmdetection's CascadeRoIHead.predict_mask: every stage's mask head on the detections, the mean of their sigmoids. */
-  private predictMask(feats: readonly Tensor[], detections: Detections[], samples: readonly DetDataSample[], rescale: boolean, cfg: RCNNTestCfg): RoIDetections[] {
+  private predictMask(feats: readonly Tensor[], detections: Detections[], images: readonly ImageGeometry[], rescale: boolean): RoIDetections[] {
     const [heads, extractors] = [this.maskHead, this.maskRoiExtractor];
     if (!heads || !extractors) return detections;
-    const counts = detections.map((d) => d.bboxes.shape[0]);
     const last = heads.at(this.numStages - 1);
     const size = last.outputSize(extractors.at(this.numStages - 1).outputSize);
-    if (counts.every((n) => n === 0)) {
-      const empty = counts.map(() => emptyRows(size));
-      return last.predictByFeat(empty, detections, samples, rescale, cfg, (i) => [['mask_prob_label', empty[i]]]);
-    }
-    const maskRois = bbox2roi(detections.map((d) => d.bboxes));
-    const labels = F.concat(detections.map((d) => d.labels), 0);
-    let sum: Tensor | null = null;
-    for (let s = 0; s < this.numStages; s++) {
-      const ex = extractors.at(s);
-      const prob = F.sigmoid(heads.at(s).selectLabel(heads.at(s).forward(ex.forward(feats.slice(0, ex.numInputs), maskRois)), labels));
-      sum = sum ? F.add(sum, prob) : prob;
-    }
-    const mean = F.div(sum!, this.numStages);
-    const probs = splitRows(mean, counts).map((m) => m ?? emptyRows(size));
-    return last.predictByFeat(probs, detections, samples, rescale, cfg, (i) => [['mask_prob_label', probs[i]]]);
+    const probs = detections.map((d, i) => {
+      if (d.bboxes.shape[0] === 0) return emptyRows(size);
+      const maskRois = imageRois(d.bboxes, i);
+      let sum: Tensor | null = null;
+      for (let s = 0; s < this.numStages; s++) {
+        const ex = extractors.at(s);
+        const prob = F.sigmoid(heads.at(s).selectLabel(heads.at(s).forward(ex.forward(feats.slice(0, ex.numInputs), maskRois)), d.labels));
+        sum = sum ? F.add(sum, prob) : prob;
+      }
+      return F.div(sum!, this.numStages);
+    });
+    return last.predictByFeat(probs, detections, images, rescale, (i) => [['mask_prob_label', probs[i]]]);
+  }
+
+  pasteMasks(probs: HostTensor, boxes: HostTensor, sample: DetDataSample, rescale: boolean): BitmapMasks {
+    if (!this.maskHead) throw new UserError('CascadeRoIHead: pasting masks needs mask heads');
+    return this.maskHead.at(this.numStages - 1).pasteImage(probs, boxes, oriShapeOf(sample, 0), scaleFactorOf(sample), rescale, this.testCfg);
   }
 }
 
-/** Image i's rows of a tensor holding every image's RoIs in order. */
-function rowsOf(t: Tensor, counts: readonly number[], i: number): Tensor {
-  const start = counts.slice(0, i).reduce((a, b) => a + b, 0);
-  return F.narrow(t, 0, start, counts[i]);
-}
-
-/** regress_by_class's deltas: the head's 4 class-agnostic columns, or the 4 of each RoI's label. */
-function regressDeltas(head: ConvFCBBoxHead, bboxPred: Tensor, label: Tensor): Tensor {
+/**
+ * regress_by_class's deltas: the head's 4 class-agnostic columns, or the 4 of each RoI's label
+ * (a one-hot weighted sum over the classes: exact, and traceable for any number of RoIs).
+ */
+export function regressDeltas(head: Pick<ConvFCBBoxHead, 'regClassAgnostic'>, bboxPred: Tensor, label: Tensor): Tensor {
   if (head.regClassAgnostic) return bboxPred;
   const [R, D] = bboxPred.shape;
-  const lab = F.toHost(label).data as ArrayLike<number>;
-  return F.gather(F.reshape(bboxPred, [R * (D / 4), 4]), indexTensor(Array.from({ length: R }, (_, r) => r * (D / 4) + Number(lab[r]))));
+  const C = D / 4;
+  const classes = F.constant({ dtype: 'int32', shape: [1, C, 1], data: Int32Array.from({ length: C }, (_, c) => c) });
+  const oneHot = F.cast(F.equal(F.reshape(F.cast(label, 'int32'), [R, 1, 1]), classes), 'float32');
+  return F.sum(F.mul(F.reshape(bboxPred, [R, C, 4]), oneHot), 1);
 }
 
 HEADS.register(cascadeRoIHeadOptions, (o: Parsed, ctx: BuildContext) => new CascadeRoIHead(o, ctx), {

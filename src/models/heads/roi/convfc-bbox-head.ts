@@ -13,6 +13,7 @@ import { componentCfg } from './component-cfg';
 import { DeltaXYWHBBoxCoder } from '../../task-modules/coders/delta-xywh-bbox-coder';
 import { multiclassNms, type Detections } from './multiclass-nms';
 import type { RCNNTestCfg } from './rcnn-test-cfg';
+import type { ImageGeometry } from './image-metas';
 import type { RCNNTrainCfg } from './rcnn-train-cfg';
 import type { Loss } from '../../losses/loss';
 import type { SamplingResult } from '../../task-modules/samplers/sampling-result';
@@ -122,14 +123,13 @@ export class ConvFCBBoxHead extends Module {
    * and clipped to `imgShape` (h, w), boxes multiplied by 1 / scale_factor when `rescale`
    * (scale_factor is (w, h)), then multiclass NMS as `cfg` says.
    */
-  predictImage(rois: Tensor, out: BBoxHeadOutputs, imgShape: [number, number], scaleFactor: [number, number], rescale: boolean, cfg: RCNNTestCfg): Detections {
+  predictImage(rois: Tensor, out: BBoxHeadOutputs, image: ImageGeometry, rescale: boolean, cfg: RCNNTestCfg): Detections {
     const scores = F.softmax(out.clsScore, -1);
-    let boxes = this.bboxCoder.decode(F.narrow(rois, 1, 1, 4), out.bboxPred, imgShape);
+    let boxes = this.bboxCoder.decode(F.narrow(rois, 1, 1, 4), out.bboxPred, image.clip);
     if (rescale && boxes.shape[0] > 0) {
-      const [fw, fh] = scaleFactor.map((s) => Math.fround(1 / s));
       const R = boxes.shape[0];
-      const scale = F.constant({ dtype: 'float32', shape: [1, 1, 4], data: Float32Array.of(fw, fh, fw, fh) });
-      boxes = F.reshape(F.mul(F.reshape(boxes, [R, -1, 4]), scale), [R, -1]);
+      const D = boxes.shape[1];
+      boxes = F.reshape(F.mul(F.reshape(boxes, [R, D / 4, 4]), image.invScale), [R, D]);
     }
     return multiclassNms(boxes, scores, cfg.score_thr, cfg.nms, cfg.max_per_img);
   }

@@ -12,12 +12,11 @@ import type { NormConfig } from '../../../nn/norm';
 import { convCfg, initCfg, normCfg } from '../../../nn/option-schemas';
 import type { BuildContext } from '../../../registry/build-context';
 import { HEADS, LOSSES } from '../../../registry/registries';
-import type { DetDataSample } from '../../../structures/det-data-sample';
+import type { HostTensor } from '../../../core/host-tensor';
 import { BitmapMasks } from '../../../structures/masks';
 import { componentCfg } from './component-cfg';
-import { oriShapeOf, scaleFactorOf } from './image-metas';
+import type { ImageGeometry } from './image-metas';
 import type { Detections } from './multiclass-nms';
-import { indexTensor } from './nms-cfg';
 import { pasteMasks } from './paste-masks';
 import type { RCNNTestCfg } from './rcnn-test-cfg';
 import type { RoIDetections } from './roi-head';
@@ -50,19 +49,13 @@ export const fcnMaskHeadOptions = z
 export type FCNMaskHeadOptions = z.input<typeof fcnMaskHeadOptions>;
 type Parsed = z.output<typeof fcnMaskHeadOptions>;
 
-/** One image's masks: the boxes they were pasted into (original pixels when rescaled) and the bitmaps. */
-export interface PastedMasks {
-  bboxes: Tensor;
-  masks: BitmapMasks;
-}
-
 /**
  * mmdetection's FCNMaskHead: `num_convs` ConvModules (3x3, ReLU), an upsampling ×scale_factor
  * (`deconv`: ConvTranspose2d k = s = scale_factor followed by ReLU; or nearest / bilinear
  * resizing), then `conv_logits` (1x1, one channel per class, or one with class_agnostic).
- * predictImage is _predict_by_feat_single: sigmoid, the detection's own class channel, boxes
- * divided by scale_factor when rescaling, pasted into the image and thresholded at
- * test_cfg.rcnn.mask_thr_binary.
+ * _predict_by_feat_single is predictByFeat (the detection's own class channel, boxes divided by
+ * scale_factor when rescaling: traceable) and pasteImage (pasted into the image and
+ * thresholded at test_cfg.rcnn.mask_thr_binary, on the host).
  */
 export class FCNMaskHead extends Module {
   readonly numClasses: number;
@@ -122,52 +115,57 @@ export class FCNMaskHead extends Module {
     return [roiSize[0] * k, roiSize[1] * k];
   }
 
-  /** The channel of each RoI's own class: [R, C, h, w] and labels [R] → [R, h, w] (channel 0 with class_agnostic). */
+  /**
+   * The channel of each RoI's own class: [R, C, h, w] and labels [R] → [R, h, w] (channel 0 with
+   * class_agnostic), as a one-hot weighted sum over the channels: exact (one term is the value,
+   * the others zero) and free of host indices, so it traces for any number of RoIs.
+   */
   selectLabel(maskPreds: Tensor, labels: Tensor): Tensor {
     const [R, C, h, w] = maskPreds.shape;
     if (this.classAgnostic || C === 1) return F.reshape(maskPreds, [R, h, w]);
-    const lab = F.toHost(labels).data as ArrayLike<number>;
-    const rows = indexTensor(Array.from({ length: R }, (_, i) => i * C + Number(lab[i])));
-    return F.reshape(F.gather(F.reshape(maskPreds, [R * C, h * w]), rows), [R, h, w]);
+    const classes = F.constant({ dtype: 'int32', shape: [1, C, 1, 1], data: Int32Array.from({ length: C }, (_, c) => c) });
+    const oneHot = F.cast(F.equal(F.reshape(F.cast(labels, 'int32'), [R, 1, 1, 1]), classes), 'float32');
+    return F.sum(F.mul(maskPreds, oneHot), 1);
   }
 
   /**
-   * mmdetection's predict_by_feat: every image's detections (resized-image frame) get their
-   * masks from `probs` (own-class probabilities [M_i, h, w] per image); with `rescale` their
-   * boxes become original-image boxes. `extra` adds per-image tensors under their names.
+   * mmdetection's predict_by_feat up to the pasting: every image's detections (resized-image
+   * frame) with their own-class mask probabilities `probs` [M_i, h, w]; with `rescale` the
+   * boxes become original-image boxes (divided by scale_factor). `extra` adds per-image tensors
+   * under their names. The pasting itself (`pasteImage`) runs on the host.
    */
   predictByFeat(
     probs: readonly Tensor[],
     detections: readonly Detections[],
-    samples: readonly DetDataSample[],
+    images: readonly ImageGeometry[],
     rescale: boolean,
-    cfg: RCNNTestCfg,
     extra: (i: number) => [string, Tensor][] = () => [],
   ): RoIDetections[] {
     return detections.map((d, i) => {
-      const p = this.pasteImage(probs[i], d.bboxes, oriShapeOf(samples[i], i), scaleFactorOf(samples[i]), rescale, cfg);
-      return { ...d, bboxes: p.bboxes, masks: p.masks, maskOutputs: new Map(extra(i)) };
+      const bboxes = rescale && d.bboxes.shape[0] > 0 ? F.div(d.bboxes, images[i].scale) : d.bboxes;
+      return { ...d, bboxes, maskProbs: probs[i], maskOutputs: new Map(extra(i)) };
     });
   }
 
   /**
-   * Masks of one image from its detections (boxes in the resized-image frame) and their
-   * own-class mask probabilities [M, h, w]. With `rescale` the boxes are divided by
-   * scale_factor (w, h) and the masks pasted into ori_shape; otherwise into
-   * round(ori_shape * scale_factor).
+   * One image's binary masks from its own-class probabilities [M, h, w] and its final boxes
+   * [M, 4 or 5] (original-image pixels when `rescale`): pasted into ori_shape, or into
+   * round(ori_shape * scale_factor) without `rescale`, and thresholded at
+   * test_cfg.rcnn.mask_thr_binary.
    */
-  pasteImage(probs: Tensor, bboxes: Tensor, oriShape: [number, number], scaleFactor: [number, number], rescale: boolean, cfg: RCNNTestCfg): PastedMasks {
-    const thr = cfg.mask_thr_binary;
+  pasteImage(probs: HostTensor, boxes: HostTensor, oriShape: [number, number], scaleFactor: [number, number], rescale: boolean, cfg: RCNNTestCfg | null): BitmapMasks {
+    const thr = cfg?.mask_thr_binary;
     if (thr === undefined) throw new UserError(`${this.typeName}: predicting masks needs test_cfg.rcnn.mask_thr_binary`);
     if (thr < 0) throw new UserError(`${this.typeName}: test_cfg.rcnn.mask_thr_binary ${thr}: the 0..255 debugging maps of a negative threshold are not supported`);
     const [sw, sh] = scaleFactor;
     const [imgH, imgW] = rescale ? oriShape : [Math.round(oriShape[0] * sh), Math.round(oriShape[1] * sw)];
-    const M = bboxes.shape[0];
-    if (M === 0) return { bboxes, masks: BitmapMasks.empty(imgH, imgW) };
-    const boxes = rescale ? F.div(bboxes, F.constant({ dtype: 'float32', shape: [1, 4], data: Float32Array.of(sw, sh, sw, sh) })) : bboxes;
+    const M = probs.shape[0];
+    if (M === 0) return BitmapMasks.empty(imgH, imgW);
+    const cols = boxes.shape[1];
+    const b = boxes.data as Float32Array;
+    const xyxy = cols === 4 ? b : Float32Array.from({ length: 4 * M }, (_, j) => b[cols * Math.floor(j / 4) + (j % 4)]);
     const [, h, w] = probs.shape;
-    const masks = pasteMasks(F.toHost(probs).data as Float32Array, M, h, w, F.toHost(boxes).data as Float32Array, imgH, imgW, thr);
-    return { bboxes: boxes, masks };
+    return pasteMasks(probs.data as Float32Array, M, h, w, xyxy, imgH, imgW, thr);
   }
 }
 

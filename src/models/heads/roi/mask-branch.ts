@@ -19,15 +19,5 @@ export function buildRoIExtractor(cfg: Record<string, unknown>, ctx: BuildContex
   return ex;
 }
 
-/** Rows of `t` per image, in image order (null for an image with none, or when `t` is null). */
-export function splitRows(t: Tensor | null, counts: readonly number[]): (Tensor | null)[] {
-  let start = 0;
-  return counts.map((n) => {
-    const part = t && n > 0 ? F.narrow(t, 0, start, n) : null;
-    start += n;
-    return part;
-  });
-}
-
 /** An empty [0, h, w] float32 tensor: the masks of an image without detections. */
 export const emptyRows = ([h, w]: readonly [number, number]): Tensor => F.constant({ dtype: 'float32', shape: [0, h, w], data: new Float32Array(0) });

@@ -1,6 +1,6 @@
 import * as F from '../../../core/ops';
 import type { Tensor } from '../../../core/tensor';
-import { batchedNmsKeep, indexTensor, type NmsCfg } from './nms-cfg';
+import type { NmsCfg } from './nms-cfg';
 
 /** Detections of one image: boxes [M, 4], scores [M], labels [M] (int32), best first. */
 export interface Detections {
@@ -12,25 +12,27 @@ export interface Detections {
 /**
  * mmdetection's multiclass_nms: `bboxes` [R, 4K] (class-specific) or [R, 4] (shared by every
  * class), `scores` [R, K + 1] with the background last. Candidates are the (RoI, class) pairs
- * scoring > scoreThr, RoI-major; class-aware NMS (mmcv's coordinate offsets); the first
- * `maxNum` (< 0: all).
+ * scoring > scoreThr (float32, as torch compares), RoI-major; class-aware NMS (mmcv's
+ * coordinate offsets, over the candidates); the first `maxNum` (< 0: all).
+ *
+ * Every (RoI, class) pair stays in the NMS's list, the candidates marked `valid`, so that no
+ * size depends on the scores before the NMS itself (the same code traces into ONNX): the kept
+ * pairs and their order are those of NMS over the selected candidates.
  */
 export function multiclassNms(bboxes: Tensor, scores: Tensor, scoreThr: number, nms: NmsCfg, maxNum: number): Detections {
   const [R, K1] = scores.shape;
   const K = K1 - 1;
-  const fg = F.toHost(F.narrow(scores, 1, 0, K)).data as Float32Array;
-  const cand: number[] = [];
-  for (let i = 0; i < R * K; i++) if (fg[i] > scoreThr) cand.push(i);
-  const boxRows = bboxes.shape[1] === 4 ? cand.map((c) => Math.floor(c / K)) : cand;
-  const allBoxes = bboxes.shape[1] === 4 ? bboxes : F.reshape(bboxes, [R * K, 4]);
-  const boxes = F.gather(allBoxes, indexTensor(boxRows));
-  const candScores = F.constant({ dtype: 'float32', shape: [cand.length], data: Float32Array.from(cand, (c) => fg[c]) });
-  const labels = Int32Array.from(cand, (c) => c % K);
-  const keep = batchedNmsKeep(boxes, candScores, indexTensor(labels), nms, maxNum);
-  const k = indexTensor(keep);
-  return {
-    bboxes: F.gather(boxes, k),
-    scores: F.gather(candScores, k),
-    labels: indexTensor(Array.from(keep, (j) => labels[j])),
-  };
+  const fg2d = F.narrow(scores, 1, 0, K);
+  const fg = F.reshape(fg2d, [-1]);
+  // [R, K, 4]: the shared boxes repeated per class (adding zeros keeps their values exact)
+  const perClass =
+    bboxes.shape[1] === 4 ? F.add(F.reshape(bboxes, [R, 1, 4]), F.constant({ dtype: 'float32', shape: [1, K, 1], data: new Float32Array(K) })) : F.reshape(bboxes, [R, K, 4]);
+  const boxes = F.reshape(perClass, [R * K, 4]);
+  const labels = F.cast(F.reshape(F.add(F.mul(F.narrow(fg2d, 1, 0, 1), 0), classRow(K)), [-1]), 'int32');
+  const valid = F.greater(fg, F.scalar(scoreThr));
+  const keep = F.batchedNms(boxes, fg, labels, { iouThreshold: nms.iou_threshold, scoreThreshold: scoreThr, maxOutput: maxNum < 0 ? -1 : maxNum, valid });
+  return { bboxes: F.gather(boxes, keep), scores: F.gather(fg, keep), labels: F.gather(labels, keep) };
 }
+
+/** [1, K] float32 0, 1, ..., K - 1. */
+const classRow = (K: number): Tensor => F.constant({ dtype: 'float32', shape: [1, K], data: Float32Array.from({ length: K }, (_, k) => k) });

@@ -89,10 +89,14 @@ export class SingleRoIExtractor extends Module {
     if (this.numInputs === 1) return pool(0);
     if (F.isEager()) return this.pooledByLevel(rois, pool);
     // traced: every level pools every RoI and each RoI keeps its own level's result, the same
-    // values as mmdetection's per-level scatter with no data-dependent shapes in the graph
-    const lvl = F.reshape(this.mapRoiLevels(rois), [-1, 1, 1, 1]);
-    let out = pool(0);
-    for (let i = 1; i < this.numInputs; i++) out = F.where(F.equal(lvl, F.scalar(i, 'int32')), pool(i), out);
+    // values as mmdetection's per-level scatter with no data-dependent shapes in the graph. On
+    // the other levels a RoI is collapsed to an empty box at the origin, which costs one sample.
+    const lvl = F.reshape(this.mapRoiLevels(rois), [-1, 1]);
+    const collapsed = F.mul(rois, F.constant({ dtype: 'float32', shape: [1, 5], data: Float32Array.of(1, 0, 0, 0, 0) }));
+    const own = (i: number) => F.equal(lvl, F.scalar(i, 'int32'));
+    const levelRois = (i: number) => F.where(own(i), rois, collapsed);
+    let out = pool(0, levelRois(0));
+    for (let i = 1; i < this.numInputs; i++) out = F.where(F.reshape(own(i), [-1, 1, 1, 1]), pool(i, levelRois(i)), out);
     return out;
   }
 

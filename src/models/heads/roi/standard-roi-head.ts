@@ -10,13 +10,14 @@ import type { DetDataSample } from '../../../structures/det-data-sample';
 import { componentCfg } from './component-cfg';
 import { ConvFCBBoxHead, type BBoxHeadOutputs } from './convfc-bbox-head';
 import type { FCNMaskHead } from './fcn-mask-head';
-import { buildMaskHead, buildRoIExtractor, emptyRows, splitRows } from './mask-branch';
-import { imageShapeOf, scaleFactorOf } from './image-metas';
+import { buildMaskHead, buildRoIExtractor, emptyRows } from './mask-branch';
+import { oriShapeOf, scaleFactorOf, type ImageGeometry } from './image-metas';
 import type { Detections } from './multiclass-nms';
 import { rcnnTestCfg, type RCNNTestCfg } from './rcnn-test-cfg';
 import type { RoIDetections, RoIHead, RoIHeadOutputNames, RoIHeadResult } from './roi-head';
 import { SingleRoIExtractor } from './single-roi-extractor';
-import { hostTensor } from '../../../core/host-tensor';
+import { hostTensor, type HostTensor } from '../../../core/host-tensor';
+import type { BitmapMasks } from '../../../structures/masks';
 import type { LossDict } from '../../../structures/named-tensors';
 import type { SamplingResult } from '../../task-modules/samplers/sampling-result';
 import type { AssignAndSample } from '../assign-and-sample';
@@ -93,37 +94,49 @@ export class StandardRoIHead extends Module implements RoIHead {
   }
 
   /**
-   * Detections per image from per-image proposals [P_i, 5]; boxes (and masks) in original
-   * pixels when `rescale`. With a mask head the box branch stays in the resized frame, as in
-   * mmdetection, and the mask branch rescales the boxes (dividing by scale_factor).
+   * Detections per image from per-image proposals [P_i, 5]; boxes in original pixels when
+   * `rescale`. With a mask head the box branch stays in the resized frame, as in mmdetection,
+   * and the mask branch rescales the boxes (dividing by scale_factor). Each image's RoIs are
+   * pooled and scored on their own (the same values as mmdetection's one RoI batch: RoIAlign
+   * and the box head treat RoIs independently), so no image's share is cut out of a batch at
+   * a data-dependent offset and the path traces into ONNX; the RoI-level outputs are the
+   * images' rows concatenated in image order.
    */
-  predict(feats: readonly Tensor[], proposals: readonly Tensor[], samples: readonly DetDataSample[], rescale: boolean): StandardRoIHeadResult {
+  predict(feats: readonly Tensor[], proposals: readonly Tensor[], images: readonly ImageGeometry[], rescale: boolean): StandardRoIHeadResult {
     const cfg = this.testCfg;
     if (!cfg) throw new UserError('StandardRoIHead: predicting needs test_cfg.rcnn (score_thr, nms, max_per_img)');
-    const rois = bbox2roi(proposals);
-    const roiFeats = this.bboxRoiExtractor.forward(feats.slice(0, this.bboxRoiExtractor.numInputs), rois);
-    const out = this.bboxHead.forward(roiFeats);
-    let start = 0;
-    const detections = proposals.map((p, i) => {
-      const n = p.shape[0];
-      const part = (t: Tensor) => F.narrow(t, 0, start, n);
-      const d = this.bboxHead.predictImage(part(rois), { clsScore: part(out.clsScore), bboxPred: part(out.bboxPred) }, imageShapeOf(samples[i], i), scaleFactorOf(samples[i]), rescale && !this.withMask, cfg);
-      start += n;
-      return d;
+    const levels = feats.slice(0, this.bboxRoiExtractor.numInputs);
+    const parts = proposals.map((p, i) => {
+      const rois = imageRois(p, i);
+      const roiFeats = this.bboxRoiExtractor.forward(levels, rois);
+      const out = this.bboxHead.forward(roiFeats);
+      const d = this.bboxHead.predictImage(rois, out, images[i], rescale && !this.withMask, cfg);
+      return { rois, roiFeats, out, d };
     });
+    const cat = (pick: (q: (typeof parts)[number]) => Tensor) => F.concat(parts.map(pick), 0);
+    const rois = cat((q) => q.rois);
+    const roiFeats = cat((q) => q.roiFeats);
+    const out = { clsScore: cat((q) => q.out.clsScore), bboxPred: cat((q) => q.out.bboxPred) };
     const named = new Map([['roi_feats', roiFeats], ['rcnn_cls_score', out.clsScore], ['rcnn_bbox_pred', out.bboxPred]]);
-    return { rois, roiFeats, out, named, detections: this.predictMask(feats, detections, samples, rescale, cfg) };
+    const detections = parts.map((q) => q.d);
+    return { rois, roiFeats, out, named, detections: this.predictMask(feats, detections, images, rescale) };
   }
 
-  /** mmdetection's predict_mask: the detections are the mask RoIs; per image, the own-class mask pasted. */
-  private predictMask(feats: readonly Tensor[], detections: Detections[], samples: readonly DetDataSample[], rescale: boolean, cfg: RCNNTestCfg): RoIDetections[] {
+  /** mmdetection's predict_mask: the detections are the mask RoIs; per image the own-class mask probabilities. */
+  private predictMask(feats: readonly Tensor[], detections: Detections[], images: readonly ImageGeometry[], rescale: boolean): RoIDetections[] {
     const [ex, head] = [this.maskRoiExtractor, this.maskHead];
     if (!ex || !head) return detections;
-    const counts = detections.map((d) => d.bboxes.shape[0]);
-    const logits = counts.some((n) => n > 0) ? head.forward(ex.forward(feats.slice(0, ex.numInputs), bbox2roi(detections.map((d) => d.bboxes)))) : null;
-    const own = splitRows(logits, counts).map((m, i) => (m ? head.selectLabel(m, detections[i].labels) : emptyRows(head.outputSize(ex.outputSize))));
+    const levels = feats.slice(0, ex.numInputs);
+    const own = detections.map((d, i) =>
+      d.bboxes.shape[0] > 0 ? head.selectLabel(head.forward(ex.forward(levels, imageRois(d.bboxes, i))), d.labels) : emptyRows(head.outputSize(ex.outputSize)),
+    );
     const probs = own.map((m) => (m.shape[0] > 0 ? F.sigmoid(m) : m));
-    return head.predictByFeat(probs, detections, samples, rescale, cfg, (i) => [['mask_pred_label', own[i]]]);
+    return head.predictByFeat(probs, detections, images, rescale, (i) => [['mask_pred_label', own[i]]]);
+  }
+
+  pasteMasks(probs: HostTensor, boxes: HostTensor, sample: DetDataSample, rescale: boolean): BitmapMasks {
+    if (!this.maskHead) throw new UserError('StandardRoIHead: pasting masks needs a mask head');
+    return this.maskHead.pasteImage(probs, boxes, oriShapeOf(sample, 0), scaleFactorOf(sample), rescale, this.testCfg);
   }
 
   // --- loss path ------------------------------------------------------------------------------
@@ -170,13 +183,17 @@ export interface RoIHeadLossResult {
 
 /** mmdetection's bbox2roi: each image's boxes prefixed by the image index, concatenated. */
 export function bbox2roi(proposals: readonly Tensor[]): Tensor {
-  return F.concat(
-    proposals.map((p, i) => {
-      const index = F.constant({ dtype: 'float32', shape: [p.shape[0], 1], data: new Float32Array(p.shape[0]).fill(i) });
-      return F.concat([index, F.narrow(p, 1, 0, 4)], 1);
-    }),
-    0,
-  );
+  return F.concat(proposals.map((p, i) => imageRois(p, i)), 0);
+}
+
+/**
+ * One image's RoIs [P, 5]: its boxes (the first 4 columns of `boxes`) prefixed by `index`. The
+ * index column is computed from the boxes (0 * x + index) rather than made on the host, so a
+ * data-dependent number of boxes stays traceable.
+ */
+export function imageRois(boxes: Tensor, index: number): Tensor {
+  const column = F.add(F.mul(F.narrow(boxes, 1, 0, 1), 0), index);
+  return F.concat([column, F.narrow(boxes, 1, 0, 4)], 1);
 }
 
 HEADS.register(standardRoIHeadOptions, (o: z.output<typeof standardRoIHeadOptions>, ctx: BuildContext) => new StandardRoIHead(o, ctx), {

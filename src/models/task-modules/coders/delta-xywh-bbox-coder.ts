@@ -2,7 +2,7 @@ import { z } from 'zod';
 import * as F from '../../../core/ops';
 import type { Tensor } from '../../../core/tensor';
 import { TASK_UTILS } from '../../../registry/registries';
-import { clipToShape, columns, constF32, type MaxShape } from './box-columns';
+import { clipToShape, columns, constF32, isBoundTensor, type MaxShape } from './box-columns';
 
 const four = z.tuple([z.number(), z.number(), z.number(), z.number()]);
 
@@ -88,7 +88,11 @@ export class DeltaXYWHBBoxCoder {
     const gxy = F.add(pxy, dxyWh);
     const half = F.mul(F.mul(pwh, F.exp(dwh)), 0.5);
     let boxes = F.concat([F.sub(gxy, half), F.add(gxy, half)], -1);
-    if (this.clipBorder && maxShape) boxes = clipToShape(k === 1 ? boxes : F.reshape(boxes, [...lead, n * k, 4]), maxShape);
+    if (this.clipBorder && maxShape) {
+      // one bound for every box broadcasts over the k axis (and keeps a data-dependent n traceable)
+      const shared = k !== 1 && (isBoundTensor(maxShape) || !Array.isArray(maxShape[0]));
+      boxes = clipToShape(shared || k === 1 ? boxes : F.reshape(boxes, [...lead, n * k, 4]), maxShape);
+    }
     return F.reshape(boxes, deltas.shape);
   }
 }

@@ -4,6 +4,8 @@ import { HEADS } from '../../../../src/registry/registries';
 import type { ConvFCBBoxHead } from '../../../../src/models/heads/roi/convfc-bbox-head';
 import { describeOnBackends } from '../../../core/helpers/backends';
 import '../../../../src/components';
+import { geometryOfSamples } from '../../../../src/models/heads/roi/image-metas';
+import { DetDataSample } from '../../../../src/structures/det-data-sample';
 
 const head = (extra: Record<string, unknown> = {}) =>
   build(HEADS, { type: 'Shared2FCBBoxHead', in_channels: 2, fc_out_channels: 8, roi_feat_size: 7, num_classes: 2, ...extra }, { path: 'bbox_head' }) as ConvFCBBoxHead;
@@ -48,8 +50,7 @@ describeOnBackends('ConvFCBBoxHead.predictImage on hand-made RoIs', (h) => {
       const d = head().predictImage(
         h.f32([4, 5], rois),
         { clsScore: h.f32([4, 3], probs.flat().map(Math.log)), bboxPred: h.f32([4, 8], deltas) },
-        [120, 150],
-        [0.5, 0.5],
+        geometryOfSamples([new DetDataSample({ img_shape: [120, 150], scale_factor: [0.5, 0.5] })])[0],
         rescale,
         { ...cfg, max_per_img: maxPerImg, score_thr: scoreThr },
       );

@@ -6,6 +6,9 @@ import { HEADS } from '../../../../src/registry/registries';
 import type { FCNMaskHead } from '../../../../src/models/heads/roi/fcn-mask-head';
 import { describeOnBackends } from '../../../core/helpers/backends';
 import '../../../../src/components';
+import { geometryOfSamples } from '../../../../src/models/heads/roi/image-metas';
+import { DetDataSample } from '../../../../src/structures/det-data-sample';
+import { hostTensor } from '../../../../src/core/host-tensor';
 
 const head = (extra: Record<string, unknown> = {}) =>
   build(HEADS, { type: 'FCNMaskHead', num_convs: 2, in_channels: 3, conv_out_channels: 4, num_classes: 5, ...extra }, { path: 'mask_head' }) as FCNMaskHead;
@@ -47,30 +50,31 @@ describeOnBackends('FCNMaskHead: forward and pasting', (h) => {
     expect(Array.from(y.data as Float32Array)).to.deep.equal([3, 10]);
   });
 
-  it('pasteImage divides the boxes by scale_factor (w, h) and pastes into ori_shape', function () {
+  it('predictByFeat divides the boxes by scale_factor (w, h); pasteImage pastes them into ori_shape', function () {
     const m = head();
     const probs = h.f32([1, 2, 2], [1, 1, 1, 1]);
     const boxes = h.f32([1, 4], [1, 1, 3, 2]);
-    const r = h.run(() => {
-      const p = m.pasteImage(probs, boxes, [4, 8], [0.5, 0.5], true, cfg);
-      return { boxes: Array.from(h.read(p.bboxes).data as Float32Array), masks: p.masks };
-    });
-    expect(r.boxes).to.deep.equal([2, 2, 6, 4]);
-    expect([r.masks.length, r.masks.height, r.masks.width]).to.deep.equal([1, 4, 8]);
-    const rows = Array.from({ length: 4 }, (_, y) => Array.from(r.masks.mask(0).subarray(y * 8, (y + 1) * 8)).join(''));
+    const images = () => geometryOfSamples([new DetDataSample({ img_shape: [2, 4], scale_factor: [0.5, 0.5] })]);
+    const det = { bboxes: boxes, scores: h.f32([1], [0.9]), labels: h.i32([1], [0]) };
+    const scaled = h.run(() => Array.from(h.read(m.predictByFeat([probs], [det], images(), true)[0].bboxes).data as Float32Array));
+    expect(scaled).to.deep.equal([2, 2, 6, 4]);
+    const hostProbs = hostTensor('float32', [1, 2, 2], Float32Array.of(1, 1, 1, 1));
+    const masks = m.pasteImage(hostProbs, hostTensor('float32', [1, 5], Float32Array.of(2, 2, 6, 4, 0.9)), [4, 8], [0.5, 0.5], true, cfg);
+    expect([masks.length, masks.height, masks.width]).to.deep.equal([1, 4, 8]);
+    const rows = Array.from({ length: 4 }, (_, y) => Array.from(masks.mask(0).subarray(y * 8, (y + 1) * 8)).join(''));
     expect(rows).to.deep.equal(['00000000', '00000000', '00111100', '00111100']);
     // without rescale: the resized frame round(ori * scale) and the boxes as they are
-    const s = h.run(() => m.pasteImage(probs, boxes, [4, 8], [0.5, 0.5], false, cfg).masks);
+    expect(h.run(() => Array.from(h.read(m.predictByFeat([probs], [det], images(), false)[0].bboxes).data as Float32Array))).to.deep.equal([1, 1, 3, 2]);
+    const s = m.pasteImage(hostProbs, hostTensor('float32', [1, 4], Float32Array.of(1, 1, 3, 2)), [4, 8], [0.5, 0.5], false, cfg);
     expect([s.height, s.width]).to.deep.equal([2, 4]);
-    expect(h.run(() => F.toHost(m.pasteImage(probs, boxes, [4, 8], [0.5, 0.5], false, cfg).bboxes).data)).to.deep.equal(Float32Array.of(1, 1, 3, 2));
   });
 
   it('needs test_cfg.rcnn.mask_thr_binary and refuses a negative one', function () {
     const m = head();
-    const probs = h.f32([1, 2, 2], [1, 1, 1, 1]);
-    const boxes = h.f32([1, 4], [1, 1, 3, 2]);
+    const probs = hostTensor('float32', [1, 2, 2], Float32Array.of(1, 1, 1, 1));
+    const boxes = hostTensor('float32', [1, 4], Float32Array.of(1, 1, 3, 2));
     const { mask_thr_binary: _t, ...noThr } = cfg;
-    expect(() => h.run(() => m.pasteImage(probs, boxes, [4, 8], [1, 1], true, noThr))).to.throw(UserError, /mask_thr_binary/);
-    expect(() => h.run(() => m.pasteImage(probs, boxes, [4, 8], [1, 1], true, { ...cfg, mask_thr_binary: -1 }))).to.throw(UserError, /mask_thr_binary -1/);
+    expect(() => m.pasteImage(probs, boxes, [4, 8], [1, 1], true, noThr)).to.throw(UserError, /mask_thr_binary/);
+    expect(() => m.pasteImage(probs, boxes, [4, 8], [1, 1], true, { ...cfg, mask_thr_binary: -1 })).to.throw(UserError, /mask_thr_binary -1/);
   });
 });
