@@ -24,8 +24,8 @@ export function register(program: Command): void {
 Prints the metrics as JSON on stdout and writes them to <work_dir>/<timestamp>/<timestamp>.json.
 
 Examples:
-  $ hrdet test configs/synthetic/hrnet-w18-small_synthetic-cls.json work_dirs/hrnet-w18-small_synthetic-cls/epoch_4.pth --split val
-  $ hrdet test configs/synthetic/fcn_hrnet-w18-small_synthetic-seg.json --checkpoint work_dirs/fcn_hrnet-w18-small_synthetic-seg/iter_2000.pth --split val`,
+  $ hrdet test configs/synthetic/hrnet-w18-small_synthetic-cls.json work_dirs/hrnet-w18-small_synthetic-cls/iter_400.pth --split val
+  $ hrdet test configs/synthetic/fcn_hrnet-w18-small_synthetic-seg.json --checkpoint work_dirs/fcn_hrnet-w18-small_synthetic-seg/iter_160.pth --split val`,
     )
     .action(async (config: string, positional: string | undefined, opts: TestCliOptions, cmd: Command) => {
       const g = globalOptions(cmd);
