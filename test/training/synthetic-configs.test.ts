@@ -62,7 +62,7 @@ const CASES: Case[] = [
       return {
         train_dataloader: { batch_size: 12, dataset },
         val_dataloader: { dataset },
-        train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: 40, val_interval: 40 },
+        train_cfg: { _delete_: true, type: 'EpochBasedTrainLoop', max_epochs: 40, val_interval: 40 },
         param_scheduler: constant(40),
         default_hooks: { logger: { type: 'LoggerHook', interval: 1 }, checkpoint: { type: 'CheckpointHook', interval: 40 } },
       };
@@ -84,7 +84,7 @@ const CASES: Case[] = [
         train_dataloader: { batch_size: 8, dataset: { ...split, pipeline: [...crop, { type: 'GenerateTarget', encoder: codec }, { type: 'PackPoseInputs' }] } },
         val_dataloader: { dataset: { ...split, pipeline: [...crop, { type: 'PackPoseInputs' }] } },
         val_evaluator: { type: 'CocoMetric', ann_file: join(r, 'annotations/person_keypoints_train.json') },
-        train_cfg: { type: 'EpochBasedTrainLoop', max_epochs: 40, val_interval: 40 },
+        train_cfg: { _delete_: true, type: 'EpochBasedTrainLoop', max_epochs: 40, val_interval: 40 },
         param_scheduler: constant(40),
         default_hooks: { logger: { type: 'LoggerHook', interval: 1 }, checkpoint: { type: 'CheckpointHook', interval: 40 } },
       };

@@ -29,8 +29,8 @@ Prints the metrics as JSON on stdout and writes them to <work_dir>/<timestamp>/<
 --out results.json is what \`hrdet eval-coco --results\` reads (and pycocotools' loadRes).
 
 Examples:
-  $ hrdet test configs/synthetic/hrnet-w18-small_synthetic-cls.json work_dirs/hrnet-w18-small_synthetic-cls/epoch_4.pth --split val
-  $ hrdet test configs/synthetic/fcn_hrnet-w18-small_synthetic-seg.json --checkpoint work_dirs/fcn_hrnet-w18-small_synthetic-seg/iter_2000.pth --split val
+  $ hrdet test configs/synthetic/hrnet-w18-small_synthetic-cls.json work_dirs/hrnet-w18-small_synthetic-cls/iter_400.pth --split val
+  $ hrdet test configs/synthetic/fcn_hrnet-w18-small_synthetic-seg.json --checkpoint work_dirs/fcn_hrnet-w18-small_synthetic-seg/iter_160.pth --split val
   $ hrdet test configs/synthetic/faster-rcnn_r18_fpn_synthetic.json --checkpoint work_dirs/faster-rcnn_r18_fpn_synthetic/epoch_12.pth --out results.json --show-dir work_dirs/show`,
     )
     .action(async (config: string, positional: string | undefined, opts: TestCliOptions, cmd: Command) => {
