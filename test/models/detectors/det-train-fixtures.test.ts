@@ -6,7 +6,7 @@ import { loadStateDictInto } from '../../../src/apis/load-weights';
 import { initBackend } from '../../../src/engines/tfjs/backend';
 import { loadCheckpoint } from '../../../src/io/checkpoint';
 import { readSafetensors } from '../../../src/io/safetensors';
-import { expectGradsNear, expectLossesNear, fixtureSamples, trainStep, type Cfg } from './det-train-helpers';
+import { expectGradsNear, expectLossesNear, fixtureSamples, trainStep, worstDiffs, type Cfg } from './det-train-helpers';
 import { sharedFixtures } from '../../fixture-root';
 import { tfjsEngine } from '../../../src/apis/forward';
 import { withEngine } from '../../../src/core/engine-context';
@@ -38,6 +38,8 @@ const RUNS: [string, string][] = [
   ['fcos_tiny', 'wasm'],
   ['faster_rcnn_tiny', 'wasm'],
   ['faster_rcnn_bn_train_tiny', 'cpu'],
+  ['mask_rcnn_tiny', 'wasm'],
+  ['cascade_rcnn_tiny', 'wasm'],
 ];
 
 async function loadFixture(name: string) {
@@ -61,6 +63,7 @@ describe('det_train fixtures (mmdetection 3.3.0): losses and gradients of one tr
       const { cfg, io, model } = await loadFixture(name);
       const gradNames = (cfg.grads as string[]).map((g) => g.slice('grad.'.length));
       const step = trainStep(model, io.get('input')!, fixtureSamples(cfg, io), gradNames);
+      if (process.env.HRDET_REPORT_DIFFS) console.log(name, backend, worstDiffs(step, io, cfg.losses, gradNames));
       expectLossesNear(step.losses, io, cfg.losses);
       expectGradsNear(step.grads, io, gradNames);
     });

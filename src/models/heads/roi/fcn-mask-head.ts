@@ -19,6 +19,10 @@ import { oriShapeOf, scaleFactorOf } from './image-metas';
 import type { Detections } from './multiclass-nms';
 import { indexTensor } from './nms-cfg';
 import { pasteMasks } from './paste-masks';
+import { maskTargets } from './mask-targets';
+import { hostTensor } from '../../../core/host-tensor';
+import { Loss, type LossArgs } from '../../losses/loss';
+import type { SamplingResult } from '../../task-modules/samplers/sampling-result';
 import type { RCNNTestCfg } from './rcnn-test-cfg';
 import type { RoIDetections } from './roi-head';
 
@@ -50,6 +54,12 @@ export const fcnMaskHeadOptions = z
 export type FCNMaskHeadOptions = z.input<typeof fcnMaskHeadOptions>;
 type Parsed = z.output<typeof fcnMaskHeadOptions>;
 
+/** loss_mask and the [M * h * w] 0/1 targets it was computed against. */
+export interface MaskLossResult {
+  loss: Tensor;
+  targets: Uint8Array;
+}
+
 /** One image's masks: the boxes they were pasted into (original pixels when rescaled) and the bitmaps. */
 export interface PastedMasks {
   bboxes: Tensor;
@@ -73,9 +83,13 @@ export class FCNMaskHead extends Module {
   private readonly upsampleMethod: 'deconv' | 'nearest' | 'bilinear' | null;
   private readonly scaleFactor: number;
 
+  readonly lossMask: Loss;
+
   constructor(o: Parsed, ctx: BuildContext) {
     super();
-    ctx.build(LOSSES, o.loss_mask, 'loss_mask');
+    const loss = ctx.build(LOSSES, o.loss_mask, 'loss_mask');
+    if (!(loss instanceof Loss)) throw ctx.error('loss_mask.type', 'is not a loss');
+    this.lossMask = loss;
     this.numClasses = o.num_classes;
     this.classAgnostic = o.class_agnostic;
     this.upsampleMethod = o.upsample_cfg.type;
@@ -129,6 +143,30 @@ export class FCNMaskHead extends Module {
     const lab = F.toHost(labels).data as ArrayLike<number>;
     const rows = indexTensor(Array.from({ length: R }, (_, i) => i * C + Number(lab[i])));
     return F.reshape(F.gather(F.reshape(maskPreds, [R * C, h * w]), rows), [R, h, w]);
+  }
+
+  /**
+   * mmdetection's FCNMaskHead.loss_and_target: the targets of every image's positive RoIs
+   * (`maskTargets`, `train_cfg.rcnn.mask_size`), then `loss_mask` = loss_mask(logits [M, C, h, w],
+   * targets, the RoIs' GT labels; label 0 with class_agnostic). No positive RoI: the sum of the
+   * (empty) logits, 0 with a gradient path.
+   */
+  lossAndTarget(maskPreds: Tensor, results: readonly SamplingResult[], gtMasks: readonly BitmapMasks[], maskSize: readonly [number, number]): MaskLossResult {
+    const targets = maskTargets(results, gtMasks, maskSize);
+    const m = maskPreds.shape[0];
+    if (m === 0) return { loss: F.sum(maskPreds), targets };
+    const [h, w] = maskPreds.shape.slice(2);
+    if (h !== maskSize[0] || w !== maskSize[1]) {
+      throw new UserError(`${this.typeName}: mask logits are ${h}x${w} but train_cfg.rcnn.mask_size is ${maskSize[0]}x${maskSize[1]}`);
+    }
+    const labels = new Int32Array(m);
+    if (!this.classAgnostic) {
+      let at = 0;
+      for (const r of results) labels.set(r.posGtLabels, (at += r.posGtLabels.length) - r.posGtLabels.length);
+    }
+    const target = F.constant(hostTensor('float32', [m, h, w], Float32Array.from(targets)));
+    const args = { labels: F.constant(hostTensor('int32', [m], labels)) } as LossArgs;
+    return { loss: this.lossMask.forward(maskPreds, target, args), targets };
   }
 
   /**
