@@ -13,6 +13,9 @@ import { withEngine } from '../../../src/core/engine-context';
 import * as F from '../../../src/core/ops';
 import type { HostTensor } from '../../../src/core/host-tensor';
 import type { FasterRCNN } from '../../../src/models/detectors/faster-rcnn';
+import type { TwoStageDetector } from '../../../src/models/detectors/two-stage-detector';
+import type { CascadeLossResult } from '../../../src/models/heads/roi/cascade-roi-head';
+import type { RoIHeadLossResult } from '../../../src/models/heads/roi/standard-roi-head';
 import type { FCOS } from '../../../src/models/detectors/fcos';
 import type { FCOSHead } from '../../../src/models/heads/dense/fcos-head';
 import { fcosImageTargets } from '../../../src/models/heads/dense/fcos-targets';
@@ -22,6 +25,22 @@ import { InstanceData } from '../../../src/structures/instance-data';
 import '../../../src/components';
 
 const num = (t: HostTensor) => Array.from(t.data as ArrayLike<number | bigint>, Number);
+
+/**
+ * For every reference row (image index, x1, y1, x2, y2) the index of the computed row of the
+ * same image matching it within max(1e-2 px, 1e-4 |ref|) (the README compares RoIs as sets:
+ * near-equal proposal scores may order them differently); each computed row is used once.
+ */
+function matchRows(rows: number[][], ref: number[]): number[] {
+  const used = new Set<number>();
+  return Array.from({ length: ref.length / 5 }, (_, j) => {
+    const r = ref.slice(5 * j, 5 * j + 5);
+    const k = rows.findIndex((row, i) => !used.has(i) && row[0] === r[0] && row.every((v, c) => c === 0 || Math.abs(v - r[c]) <= Math.max(1e-2, 1e-4 * Math.abs(r[c]))));
+    expect(k, `reference RoI ${j} [${r.join(', ')}] found`).to.be.at.least(0);
+    used.add(k);
+    return k;
+  });
+}
 
 /**
  * One training step of mmdetection 3.3.0 (../shared/fixtures/det_train): model.loss +
@@ -87,6 +106,66 @@ describe('det_train fixtures (mmdetection 3.3.0): losses and gradients of one tr
     const t = e.tidy(() => withEngine(e, () => rpn.targets(rpn.forward((model as FasterRCNN).extractFeat(e.constant(io.get('input')!))), fixtureSamples(cfg, io))));
     t.images.forEach((img, i) => expect(Array.from(img.assignment)).to.deep.equal(num(io.get(`rpn.assign.${i}`)!)));
     expect(t.avgFactor).to.equal(JSON.parse(readFileSync(join(sharedFixtures(), 'det_train', 'faster_rcnn_tiny', 'stats.json'), 'utf8')).counts.rpn.reduce((a: number, c: { avg_factor: number }) => a + c.avg_factor, 0));
+  });
+
+  /** The RoI head's loss-path intermediates: the detector's features and training proposals, then roiHead.loss. */
+  type RoILossResult = RoIHeadLossResult & CascadeLossResult;
+  function roiLossPath<T>(model: TwoStageDetector, cfg: Cfg, io: Map<string, HostTensor>, read: (r: RoILossResult) => T): T {
+    const e = tfjsEngine();
+    model.train();
+    try {
+      return e.tidy(() =>
+        withEngine(e, () => {
+          const samples = fixtureSamples(cfg, io);
+          const feats = model.extractFeat(e.constant(io.get('input')!));
+          const { proposals } = model.rpnHead.lossAndPredict(feats, samples, model.proposalCfg!);
+          const head = model.roiHead as unknown as { loss: (...a: unknown[]) => RoILossResult };
+          return read(head.loss(feats, proposals, samples));
+        }),
+      );
+    } finally {
+      model.eval();
+      e.release(model);
+    }
+  }
+
+  it('mask_rcnn_tiny: the positive RoIs, their labels and every 28x28 mask target (mask.*)', async () => {
+    const { cfg, io, model } = await loadFixture('mask_rcnn_tiny');
+    const got = roiLossPath(model as TwoStageDetector, cfg, io, (r) => ({ results: r.samplingResults, targets: r.maskTargets! }));
+    // the fixture stores them as mask_target clips them: to [0, W] x [0, H] of the GT masks (the batch input)
+    const [H, W] = cfg.img_metas[0].batch_input_shape as [number, number];
+    const clip = (v: number, c: number) => Math.min(Math.max(v, 0), c % 2 === 0 ? W : H);
+    const rois = got.results.flatMap((res, i) => Array.from({ length: res.posInds.length }, (_, k) => [i, ...Array.from(res.posPriors.subarray(4 * k, 4 * k + 4), clip)]));
+    const labels = got.results.flatMap((res) => Array.from(res.posGtLabels));
+    const refRois = num(io.get('mask.rois')!);
+    const refTargets = io.get('mask.targets')!.data as Uint8Array;
+    expect(rois.length).to.equal(refRois.length / 5);
+    const px = 28 * 28;
+    let differing = 0;
+    matchRows(rois, refRois).forEach((k, j) => {
+      expect(labels[k], `mask RoI ${j} label`).to.equal(num(io.get('mask.labels')!)[j]);
+      for (let p = 0; p < px; p++) if (got.targets[k * px + p] !== refTargets[j * px + p]) differing++;
+    });
+    // README: no target pixel within 1e-5 of 0.5, so every one must agree
+    expect(differing).to.equal(0);
+  });
+
+  it("cascade_rcnn_tiny: every stage's sampled RoIs (refined between stages), labels and regression targets (rcnn.s{k}.*)", async () => {
+    const { cfg, io, model } = await loadFixture('cascade_rcnn_tiny');
+    const stages = roiLossPath(model as TwoStageDetector, cfg, io, (r) => r.stages.map((st) => ({ rois: F.toHost(st.rois).data as Float32Array, targets: st.targets })));
+    expect(stages.length).to.equal(3);
+    stages.forEach((st, s) => {
+      const ref = num(io.get(`rcnn.s${s}.rois`)!);
+      const rows = Array.from({ length: st.rois.length / 5 }, (_, k) => Array.from(st.rois.subarray(5 * k, 5 * k + 5)));
+      expect(rows.length, `stage ${s} RoIs`).to.equal(ref.length / 5);
+      const refLabels = num(io.get(`rcnn.s${s}.labels`)!);
+      const refTargets = num(io.get(`rcnn.s${s}.bbox_targets`)!);
+      const scale = Math.max(...refTargets.map(Math.abs));
+      matchRows(rows, ref).forEach((k, j) => {
+        expect(st.targets.labels[k], `stage ${s} RoI ${j} label`).to.equal(refLabels[j]);
+        for (let c = 0; c < 4; c++) expect(Math.abs(st.targets.bboxTargets[4 * k + c] - refTargets[4 * j + c])).to.be.at.most(1e-4 * scale);
+      });
+    });
   });
 
   for (const name of ['faster_rcnn_tiny', 'fcos_tiny']) {
