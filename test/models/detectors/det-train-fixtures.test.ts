@@ -11,6 +11,7 @@ import { sharedFixtures } from '../../fixture-root';
 import { tfjsEngine } from '../../../src/apis/forward';
 import { withEngine } from '../../../src/core/engine-context';
 import * as F from '../../../src/core/ops';
+import { seed } from '../../../src/core/random';
 import type { HostTensor } from '../../../src/core/host-tensor';
 import type { FasterRCNN } from '../../../src/models/detectors/faster-rcnn';
 import type { TwoStageDetector } from '../../../src/models/detectors/two-stage-detector';
@@ -22,6 +23,7 @@ import { fcosImageTargets } from '../../../src/models/heads/dense/fcos-targets';
 import { hostGt } from '../../../src/models/heads/host-gt';
 import { Boxes } from '../../../src/structures/boxes';
 import { InstanceData } from '../../../src/structures/instance-data';
+import { BitmapMasks } from '../../../src/structures/masks';
 import '../../../src/components';
 
 const num = (t: HostTensor) => Array.from(t.data as ArrayLike<number | bigint>, Number);
@@ -61,14 +63,42 @@ const RUNS: [string, string][] = [
   ['cascade_rcnn_tiny', 'wasm'],
 ];
 
-async function loadFixture(name: string) {
+/** The fixture's model with its weights; `edit` may change the model config first (`strict` off then). */
+async function loadFixture(name: string, edit?: (model: Cfg) => Cfg) {
   const dir = join(sharedFixtures(), 'det_train', name);
   const cfg: Cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   const io = (await readSafetensors(join(dir, 'io.safetensors'))).tensors;
-  const { model } = await buildModel({ model: cfg.model }, { initWeights: false });
+  // added parts draw their weights from the global generator: the same for every build
+  if (edit) seed(0);
+  const { model } = await buildModel({ model: edit ? edit(structuredClone(cfg.model)) : cfg.model }, { initWeights: !!edit });
   const path = join(dir, 'state_dict.pth');
-  loadStateDictInto(model, (await loadCheckpoint(path)).stateDict, path, { strict: true });
+  loadStateDictInto(model, (await loadCheckpoint(path)).stateDict, path, { strict: !edit });
   return { cfg, io, model };
+}
+
+/** Cascade Mask R-CNN on cascade_rcnn_tiny: a mask extractor and an FCNMaskHead per stage, mask_size 28 in every stage's train_cfg. */
+function withMasks(model: Cfg): Cfg {
+  const rh = model.roi_head;
+  rh.mask_roi_extractor = { type: 'SingleRoIExtractor', roi_layer: { type: 'RoIAlign', output_size: 14, sampling_ratio: 0 }, out_channels: 16, featmap_strides: [4, 8, 16, 32], finest_scale: 16 };
+  rh.mask_head = { type: 'FCNMaskHead', num_convs: 1, in_channels: 16, conv_out_channels: 8, num_classes: 5, loss_mask: { type: 'CrossEntropyLoss', use_mask: true, loss_weight: 1.0 } };
+  model.train_cfg.rcnn.forEach((c: Cfg) => (c.mask_size = 28));
+  return model;
+}
+
+/** The fixture's samples with every GT box filled as its bitmap mask (in the batch input frame, cut at img_shape). */
+function boxMaskSamples(cfg: Cfg, io: Map<string, HostTensor>) {
+  return fixtureSamples(cfg, io).map((s) => {
+    const [H, W] = s.metainfo.batch_input_shape as [number, number];
+    const [h, w] = s.metainfo.img_shape as [number, number];
+    const b = (s.gt_instances!.bboxes as Boxes).data;
+    const n = b.length / 4;
+    const data = Uint8Array.from({ length: n * H * W }, (_, i) => {
+      const [k, y, x] = [Math.floor(i / (H * W)), Math.floor((i % (H * W)) / W), i % W];
+      return y < h && x < w && x >= b[4 * k] && x < b[4 * k + 2] && y >= b[4 * k + 1] && y < b[4 * k + 3] ? 1 : 0;
+    });
+    s.gt_instances!.masks = new BitmapMasks(data, n, H, W);
+    return s;
+  });
 }
 
 describe('det_train fixtures (mmdetection 3.3.0): losses and gradients of one training step', function () {
@@ -166,6 +196,44 @@ describe('det_train fixtures (mmdetection 3.3.0): losses and gradients of one tr
         for (let c = 0; c < 4; c++) expect(Math.abs(st.targets.bboxTargets[4 * k + c] - refTargets[4 * j + c])).to.be.at.most(1e-4 * scale);
       });
     });
+  });
+
+  it('cascade_rcnn_tiny: stage_loss_weights scale every s{k} entry named loss (not s{k}.acc)', async () => {
+    const { cfg, io, model } = await loadFixture('cascade_rcnn_tiny', (m) => ({ ...m, roi_head: { ...m.roi_head, stage_loss_weights: [1, 1, 1] } }));
+    const unweighted = trainStep(model, io.get('input')!, fixtureSamples(cfg, io), ['rpn_head.rpn_cls.weight']).losses;
+    const weights = cfg.model.roi_head.stage_loss_weights as number[];
+    for (const name of cfg.losses as string[]) {
+      const m = /^s(\d)\.(.*)$/.exec(name);
+      if (!m) continue;
+      const ref = (io.get(name)!.data as Float32Array)[0];
+      const w = m[2].includes('loss') ? weights[Number(m[1])] : 1;
+      expect(unweighted.get(name)! * w, name).to.be.closeTo(ref, 1e-4 * Math.abs(ref) + 1e-6);
+    }
+  });
+
+  it('Cascade Mask R-CNN (cascade_rcnn_tiny with mask heads): s0..s2.loss_mask, weighted per stage, reaching the mask head of every stage', async () => {
+    const run = async (weights: number[]) => {
+      const { cfg, io, model } = await loadFixture('cascade_rcnn_tiny', (m) => {
+        const w = withMasks(m);
+        w.roi_head.stage_loss_weights = weights;
+        return w;
+      });
+      const grads = [0, 1, 2].map((s) => `roi_head.mask_head.${s}.conv_logits.weight`);
+      return { cfg, io, step: trainStep(model, io.get('input')!, boxMaskSamples(cfg, io), grads), grads };
+    };
+    const { cfg, io, step, grads } = await run([1, 0.5, 0.25]);
+    const plain = (await run([1, 1, 1])).step;
+    // the box losses do not depend on the mask branch
+    for (const name of (cfg.losses as string[]).filter((n) => n !== 'total_loss')) {
+      const ref = (io.get(name)!.data as Float32Array)[0];
+      expect(step.losses.get(name), name).to.be.closeTo(ref, 1e-4 * Math.abs(ref) + 1e-6);
+    }
+    [1, 0.5, 0.25].forEach((w, s) => {
+      const v = step.losses.get(`s${s}.loss_mask`)!;
+      expect(Number.isFinite(v) && v > 0, `s${s}.loss_mask = ${v}`).to.equal(true);
+      expect(v).to.be.closeTo(plain.losses.get(`s${s}.loss_mask`)! * w, 1e-6);
+    });
+    for (const g of grads) expect(step.grads.get(g)!.some((v) => v !== 0), `grad.${g}`).to.equal(true);
   });
 
   for (const name of ['faster_rcnn_tiny', 'fcos_tiny']) {
