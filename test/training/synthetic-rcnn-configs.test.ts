@@ -19,9 +19,10 @@ import { ROOT } from '../cli/run-cli';
 
 const quiet: Progress = { start: () => ({ tick: () => {}, stop: () => {} }) };
 
-const CASES: { name: string; withMask: boolean; terms: string[] }[] = [
-  { name: 'cascade-rcnn_hrnetv2p-w18-small_synthetic', withMask: false, terms: ['s0.loss_cls', 's1.loss_bbox', 's2.loss_cls'] },
-  { name: 'mask-rcnn_hrnetv2p-w18-small_synthetic', withMask: true, terms: ['loss_cls', 'loss_bbox', 'loss_mask'] },
+/** lr: the config's 0.02 without its warm-up overshoots the fresh mask head in the first steps at batch 1. */
+const CASES: { name: string; withMask: boolean; terms: string[]; lr: number }[] = [
+  { name: 'cascade-rcnn_hrnetv2p-w18-small_synthetic', withMask: false, terms: ['s0.loss_cls', 's1.loss_bbox', 's2.loss_cls'], lr: 0.02 },
+  { name: 'mask-rcnn_hrnetv2p-w18-small_synthetic', withMask: true, terms: ['loss_cls', 'loss_bbox', 'loss_mask'], lr: 0.005 },
 ];
 
 describe('training: the synthetic Cascade R-CNN and Mask R-CNN configs (3 iterations)', function () {
@@ -47,6 +48,7 @@ describe('training: the synthetic Cascade R-CNN and Mask R-CNN configs (3 iterat
           val_dataloader: { dataset: { data_root: data } },
           val_evaluator: { ann_file: join(data, 'annotations/instances_val.json') },
           train_cfg: { max_epochs: 3, val_interval: 100 },
+          optim_wrapper: { optimizer: { lr: c.lr } },
           param_scheduler: [{ type: 'ConstantLR', factor: 1.0, by_epoch: false, begin: 0, end: 3 }],
           default_hooks: { logger: { type: 'LoggerHook', interval: 1 }, checkpoint: { type: 'CheckpointHook', interval: 100, save_best: null } },
         }),
@@ -58,7 +60,8 @@ describe('training: the synthetic Cascade R-CNN and Mask R-CNN configs (3 iterat
       expect(steps).to.have.length(3);
       for (const s of steps) for (const k of ['loss', ...c.terms]) expect(Number.isFinite(s[k]), `${k} = ${s[k]}`).to.equal(true);
       const losses = steps.map((s) => s.loss);
-      expect(losses[2], `loss ${losses.join(' → ')}`).to.be.below(losses[0]);
+      const terms = steps.map((st) => Object.entries(st).filter(([k]) => k.includes('loss')).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', '));
+      expect(losses[2], `loss ${losses.join(' → ')} (${terms.join(' | ')})`).to.be.below(losses[0]);
     });
   }
 });
