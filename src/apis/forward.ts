@@ -164,7 +164,7 @@ export async function forwardFiles(configFile: string, opts: ForwardFilesOptions
   if (mode === 'loss' && (!opts.imgMetas || !opts.gt)) throw new UserError('--mode loss needs --img-metas and --gt (per-image metainfo and ground truth)');
   if (mode === 'tensor' && opts.gt) throw new UserError('--gt is read in --mode loss only');
   if (mode === 'tensor' && opts.grads?.length) throw new UserError('--grads needs --mode loss');
-  const samples = opts.imgMetas ? readDetSamples(opts.imgMetas, opts.gt ?? null, input.shape[0]) : undefined;
+  const samples = opts.imgMetas ? readDetSamples(opts.imgMetas, opts.gt ?? null, input.shape[0], { file: opts.input, tensors: tensors.tensors }) : undefined;
   let outputs: Map<string, HostTensor>;
   let engine: string;
   if (mode === 'loss') {

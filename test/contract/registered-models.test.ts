@@ -27,6 +27,8 @@ import { EncoderDecoder } from '../../src/models/segmentors/encoder-decoder';
 import { ImageClassifier } from '../../src/models/classifiers/image-classifier';
 import { Boxes } from '../../src/structures/boxes';
 import type { DataSample } from '../../src/structures/data-sample';
+import { BitmapMasks } from '../../src/structures/masks';
+import { TwoStageDetector } from '../../src/models/detectors/two-stage-detector';
 import { InstanceData } from '../../src/structures/instance-data';
 import { PoseDataSample } from '../../src/structures/pose-data-sample';
 import { SegDataSample } from '../../src/structures/seg-data-sample';
@@ -102,7 +104,13 @@ function samplesFor(model: BaseModel, output: HostTensor | undefined, rng: Rando
       // two boxes inside the image, and boxes past it whose sizes reach FCOS's coarser regress ranges
       // (so the per-level scales of every level get a gradient)
       const reach = [60, 150, 300, 600].map((r) => [-r, -r, r, r]);
-      s.gt_instances = new InstanceData({ bboxes: Boxes.fromRows([[4, 6, 40, 50], [20, 10, 60, 30], ...reach]), labels: Int32Array.of(0, 1, 0, 1, 0, 1) });
+      const rows = [[4, 6, 40, 50], [20, 10, 60, 30], ...reach];
+      // bitmap masks (mask heads): each box filled, cut at the image edge
+      const masks = new BitmapMasks(Uint8Array.from(rows.flatMap(([x1, y1, x2, y2]) => Array.from({ length: h * w }, (_, i) => {
+        const [y, x] = [Math.floor(i / w), i % w];
+        return x >= x1 && x < x2 && y >= y1 && y < y2 ? 1 : 0;
+      }))), rows.length, h, w);
+      s.gt_instances = new InstanceData({ bboxes: Boxes.fromRows(rows), labels: Int32Array.of(0, 1, 0, 1, 0, 1), masks });
       return s;
     });
   }
@@ -184,6 +192,12 @@ describe('contract: every registered model', function () {
         // a zero-initialised norm weight (mmdet ResNet's zero_init_residual) blocks its residual
         // branch's gradient by design: give such weights a value so the check sees the whole graph
         for (const [k, p] of model.namedParameters()) if (k.endsWith('.weight') && (p.data as Float32Array).every((v) => v === 0)) p.set(new Float32Array(p.data.length).fill(1));
+        // at this input size no anchor of the coarsest RPN level lies inside the image, so with
+        // allowed_border >= 0 (Cascade R-CNN's train_cfg.rpn) that level's neck conv would get no
+        // gradient, as in mmdetection: let every valid anchor count for the check
+        const rpn = model instanceof TwoStageDetector ? model.rpnHead : null;
+        const border = rpn?.trainCfg?.allowed_border;
+        if (rpn?.trainCfg) rpn.trainCfg.allowed_border = -1;
         const names = new Map<string, number>();
         const result = e.tidy(() => {
           const { value, grads } = e.valueAndGrads(() => {
@@ -194,6 +208,7 @@ describe('contract: every registered model', function () {
           return { value: e.readSync(value).data[0] as number, grads: [...grads].map(([k, g]) => [k, e.readSync(g).data as Float32Array] as const) };
         });
         model.eval();
+        if (rpn?.trainCfg && border !== undefined) rpn.trainCfg.allowed_border = border;
         e.pullModule(model); // BN running statistics moved on the engine during the step
         expect(Number.isFinite(result.value), 'total loss finite').to.equal(true);
         expect([...names.keys()].some((k) => k.includes('loss'))).to.equal(true);

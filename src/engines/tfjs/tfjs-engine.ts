@@ -375,6 +375,8 @@ export class TfjsEngine implements Engine {
 
   maxPool2d(x: Tensor, o: Pool2dOptions): Tensor {
     const t = unwrap(x) as tf.Tensor4D;
+    // a 1x1 window is a strided subsample; tfjs-wasm's MaxPoolGrad drops most of its gradient
+    if (o.kernel[0] === 1 && o.kernel[1] === 1 && o.padding[0] === 0 && o.padding[1] === 0) return wrap(subsample(t, o.stride[0], o.stride[1]));
     const [padB, padR] = ceilExtra(t, o);
     if (o.padding[0] === 0 && o.padding[1] === 0 && padB === 0 && padR === 0) {
       return wrap(tf.maxPool(t, [o.kernel[0], o.kernel[1]], [o.stride[0], o.stride[1]], 'valid'));
@@ -512,6 +514,15 @@ function alongLastAxis(t: tf.Tensor, axis: number, f: (t: tf.Tensor) => tf.Tenso
 }
 
 /** Extra bottom/right padding that PyTorch's ceil_mode implies (last window must start inside). */
+/** Every s-th row and column from the first (NHWC), through pad / reshape / slice, whose gradients are exact. */
+function subsample(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+  const [n, h, w, c] = t.shape;
+  const [oh, ow] = [Math.ceil(h / sh), Math.ceil(w / sw)];
+  const padded = tf.pad(t, [[0, 0], [0, oh * sh - h], [0, ow * sw - w], [0, 0]]);
+  const blocks = tf.reshape(padded, [n, oh, sh, ow, sw, c]);
+  return tf.reshape(tf.slice(blocks, [0, 0, 0, 0, 0, 0], [n, oh, 1, ow, 1, c]), [n, oh, ow, c]);
+}
+
 function ceilExtra(t: tf.Tensor4D, o: Pool2dOptions): [number, number] {
   if (!o.ceilMode) return [0, 0];
   const extra = (size: number, k: number, s: number, p: number) => {

@@ -17,6 +17,7 @@ import { componentCfg, FeatureModel } from '../feature-model';
 import { RPNHead, rpnTestCfg } from '../heads/dense/rpn-head';
 import { rcnnTestCfg } from '../heads/roi/rcnn-test-cfg';
 import { StandardRoIHead } from '../heads/roi/standard-roi-head';
+import { CascadeRoIHead } from '../heads/roi/cascade-roi-head';
 import type { RPNTestCfg } from '../heads/dense/rpn-head';
 import { anchorTrainCfg } from '../heads/dense/anchor-train-cfg';
 import { rcnnTrainCfg, type RCNNTrainCfg } from '../heads/roi/rcnn-train-cfg';
@@ -58,7 +59,7 @@ export type TwoStageDetectorOptions = z.output<typeof twoStageDetectorSchema>;
  * the training path with the heads' train_cfg (rpn, rpn_proposal, rcnn).
  */
 export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
-  /** 'loss' where the RoI head has its loss side (StandardRoIHead's box branch; not yet cascade or mask heads). */
+  /** 'loss' where the RoI head has its loss side (StandardRoIHead, CascadeRoIHead, with or without masks). */
   override readonly modes: readonly ForwardMode[];
   /** The whole test path traces into ONNX, for the traced batch and image size. */
   override readonly exportable = true;
@@ -222,21 +223,28 @@ export abstract class TwoStageDetector extends FeatureModel<DetDataSample> {
     });
   }
 
-  /** Hands train_cfg.rcnn to a RoI head that trains (a box-only StandardRoIHead); a cascade's would take the list. */
+  /** Hands train_cfg.rcnn to the RoI head: one config for a StandardRoIHead, a list of one per stage for a CascadeRoIHead. */
   protected setRoITrainCfg(roi: RoIHead, cfg: RCNNTrainCfg | RCNNTrainCfg[], ctx: BuildContext): void {
-    if (!trainsBoxes(roi)) return;
-    if (Array.isArray(cfg)) throw ctx.error('train_cfg.rcnn', 'StandardRoIHead trains with one rcnn config (a list is for cascade RoI heads)');
-    roi.setTrainCfg(cfg, AssignAndSample.build(ctx, cfg, 'train_cfg.rcnn'));
+    if (roi instanceof StandardRoIHead) {
+      if (Array.isArray(cfg)) throw ctx.error('train_cfg.rcnn', 'StandardRoIHead trains with one rcnn config (a list is for cascade RoI heads)');
+      roi.setTrainCfg(cfg, AssignAndSample.build(ctx, cfg, 'train_cfg.rcnn'));
+    } else if (roi instanceof CascadeRoIHead) {
+      if (!Array.isArray(cfg) || cfg.length !== roi.numStages) {
+        throw ctx.error('train_cfg.rcnn', `CascadeRoIHead needs a list of ${roi.numStages} rcnn configs (one per stage)${Array.isArray(cfg) ? `, got ${cfg.length}` : ''}`);
+      }
+      roi.setTrainCfg(cfg, cfg.map((c, s) => AssignAndSample.build(ctx, c, `train_cfg.rcnn.${s}`)));
+    }
   }
 
   /**
    * mmdetection's TwoStageDetector.loss (call `train()` first): the RPN's losses
    * (`loss_rpn_cls`, `loss_rpn_bbox`, one per level) against class-agnostic GT and its detached
-   * training proposals, then the RoI head's losses (`loss_cls`, `acc`, `loss_bbox`) on them.
+   * training proposals, then the RoI head's losses on them (`loss_cls`, `acc`, `loss_bbox`,
+   * `loss_mask`; a cascade's per stage as `s0.loss_cls`, ...).
    */
   override loss(inputs: Tensor, samples: readonly DetDataSample[]): LossDict {
     const roiHead = this.roiHead;
-    if (!trainsBoxes(roiHead)) throw new UserError(`${this.typeName}: the 'loss' mode of ${roiHead.typeName}${roiHead.withMask ? ' with a mask head' : ''} is not available yet (only StandardRoIHead's box branch trains)`);
+    if (!trainsBoxes(roiHead)) throw new UserError(`${this.typeName}: the 'loss' mode of ${roiHead.typeName} is not available`);
     if (!this.proposalCfg || !this.rpnHead.trainCfg || !roiHead.trainCfg) throw new UserError(`${this.typeName}: the 'loss' mode needs train_cfg (rpn, rpn_proposal, rcnn) in the model config`);
     const feats = this.extractFeat(inputs);
     const rpn = this.rpnHead.lossAndPredict(feats, samples, this.proposalCfg);
@@ -255,9 +263,9 @@ function predInstances(d: RoIDetections, masks?: BitmapMasks): InstanceData {
   });
 }
 
-/** Whether the RoI head has its loss side: a StandardRoIHead without a mask branch. */
-function trainsBoxes(roi: RoIHead): roi is StandardRoIHead {
-  return roi instanceof StandardRoIHead && !roi.withMask;
+/** Whether the RoI head has its loss side (StandardRoIHead and CascadeRoIHead, mask branches included). */
+function trainsBoxes(roi: RoIHead): roi is StandardRoIHead | CascadeRoIHead {
+  return roi instanceof StandardRoIHead || roi instanceof CascadeRoIHead;
 }
 
 /** Samples for a batch without metas: each image is the whole input, unscaled. */

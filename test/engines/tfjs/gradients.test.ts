@@ -210,6 +210,11 @@ describeOnBackends('tfjs gradients: layout and spatial', (h) => {
     check({ f: (a) => F.maxPool2d(a, 3, { stride: 2, ceilMode: true }), inputs: [distinctHost([1, 2, 6, 8], 3)] });
   });
 
+  it("max pool kernel 1 stride 2 (FPN's extra level): a strided subsample, odd and even sizes", () => {
+    check({ f: (a) => F.maxPool2d(a, 1, { stride: 2 }), inputs: [distinctHost([2, 2, 4, 5], 4)] });
+    check({ f: (a) => F.maxPool2d(a, 1, { stride: 2 }), inputs: [distinctHost([1, 3, 3, 3], 5)] });
+  });
+
   it('avg pool: padding counted or not, ceil mode', () => {
     check({ f: (a) => F.avgPool2d(a, 2), inputs: [x([1, 2, 4, 6])] });
     check({ f: (a) => F.avgPool2d(a, 3, { stride: 2, padding: 1 }), inputs: [x([2, 2, 7, 6])] });

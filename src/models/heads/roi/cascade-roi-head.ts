@@ -21,6 +21,14 @@ import { rcnnTestCfg, type RCNNTestCfg } from './rcnn-test-cfg';
 import type { RoIDetections, RoIHead, RoIHeadOutputNames, RoIHeadResult } from './roi-head';
 import type { SingleRoIExtractor } from './single-roi-extractor';
 import { imageRois } from './standard-roi-head';
+import type { LossDict } from '../../../structures/named-tensors';
+import type { SamplingResult } from '../../task-modules/samplers/sampling-result';
+import type { AssignAndSample } from '../assign-and-sample';
+import type { BBoxTargets } from './bbox-targets';
+import { maskLoss, maskSizeOf } from './mask-loss';
+import type { RCNNTrainCfg } from './rcnn-train-cfg';
+import { refineBboxes } from './refine-bboxes';
+import { proposalBoxes, sampledRoIs, sampleRoIs } from './sample-rois';
 
 /** One component config for every stage, or a list of one per stage (mmdetection's MultiConfig). */
 const perStage = z.union([componentCfg, z.array(componentCfg).min(1)]);
@@ -71,6 +79,9 @@ export class CascadeRoIHead extends Module implements RoIHead {
   /** Per stage; the bbox extractors when none is configured (share_roi_extractor). */
   readonly maskRoiExtractor: ModuleList<SingleRoIExtractor> | null = null;
   testCfg: RCNNTestCfg | null;
+  /** train_cfg.rcnn, one per stage. */
+  trainCfg: RCNNTrainCfg[] | null = null;
+  stageAssignAndSample: AssignAndSample[] | null = null;
 
   constructor(o: Parsed, ctx: BuildContext) {
     super();
@@ -200,6 +211,71 @@ export class CascadeRoIHead extends Module implements RoIHead {
     if (!this.maskHead) throw new UserError('CascadeRoIHead: pasting masks needs mask heads');
     return this.maskHead.at(this.numStages - 1).pasteImage(probs, boxes, oriShapeOf(sample, 0), scaleFactorOf(sample), rescale, this.testCfg);
   }
+
+  // --- loss path ------------------------------------------------------------------------------
+
+  /** mmdetection's init_assigner_sampler: one train_cfg.rcnn entry, assigner and sampler per stage. */
+  setTrainCfg(cfgs: RCNNTrainCfg[], parts: AssignAndSample[]): void {
+    if (cfgs.length !== this.numStages || parts.length !== this.numStages) {
+      throw new UserError(`CascadeRoIHead: train_cfg.rcnn has ${cfgs.length} entries for ${this.numStages} stages`);
+    }
+    this.trainCfg = cfgs;
+    this.stageAssignAndSample = parts;
+  }
+
+  /**
+   * mmdetection's CascadeRoIHead.loss: stage s assigns and samples the current proposals with
+   * its own assigner / sampler (GT boxes prepended again), pools and scores them with its own
+   * extractor and box head, and reports its losses as `s{s}.loss_cls`, `s{s}.acc`,
+   * `s{s}.loss_bbox` (and `s{s}.loss_mask` with mask heads), every entry whose name contains
+   * 'loss' times stage_loss_weights[s]. Between stages the sampled RoIs are refined by the
+   * stage's regression without gradient (`refineBboxes`, GT-derived RoIs dropped); a stage
+   * without any RoI ends the cascade.
+   */
+  loss(feats: readonly Tensor[], proposals: readonly Tensor[], samples: readonly DetDataSample[]): CascadeLossResult {
+    const [cfgs, parts] = [this.trainCfg, this.stageAssignAndSample];
+    if (!cfgs || !parts) throw new UserError("CascadeRoIHead: the 'loss' mode needs train_cfg.rcnn (one assigner / sampler per stage) in the model config");
+    const losses: LossDict = new Map();
+    const stages: CascadeStageResult[] = [];
+    let priors = proposals.map(proposalBoxes);
+    for (let s = 0; s < this.numStages; s++) {
+      const weight = this.stageLossWeights[s];
+      const results = sampleRoIs(parts[s], priors, samples);
+      const rois = sampledRoIs(results);
+      const ex = this.bboxRoiExtractor.at(s);
+      const head = this.bboxHead.at(s);
+      const out = head.forward(ex.forward(feats.slice(0, ex.numInputs), rois));
+      const stage = head.lossAndTarget(out, rois, results, cfgs[s]);
+      const put = (name: string, v: Tensor) => losses.set(`s${s}.${name}`, name.includes('loss') ? F.mul(v, weight) : v);
+      for (const [name, v] of stage.losses) put(name, v as Tensor);
+      let maskTargets: Uint8Array | undefined;
+      if (this.maskHead && this.maskRoiExtractor) {
+        const mask = maskLoss({ extractor: this.maskRoiExtractor.at(s), head: this.maskHead.at(s) }, feats, results, samples, maskSizeOf(cfgs[s], `train_cfg.rcnn.${s}`));
+        put('loss_mask', mask.loss);
+        maskTargets = mask.targets;
+      }
+      stages.push({ samplingResults: results, rois, targets: stage.targets, maskTargets });
+      if (s === this.numStages - 1) break;
+      const refined = refineBboxes(head, results, stage.targets.labels, out, rois, samples);
+      if (!refined) break;
+      priors = refined;
+    }
+    return { losses, stages };
+  }
+}
+
+/** What the cascade's loss path computed: the losses and, per stage run, what they were computed on. */
+export interface CascadeLossResult {
+  losses: LossDict;
+  stages: CascadeStageResult[];
+}
+
+export interface CascadeStageResult {
+  samplingResults: SamplingResult[];
+  /** [R, 5] the stage's sampled RoIs (image index, x1, y1, x2, y2). */
+  rois: Tensor;
+  targets: BBoxTargets;
+  maskTargets?: Uint8Array;
 }
 
 /**

@@ -18,6 +18,10 @@ import { componentCfg } from './component-cfg';
 import type { ImageGeometry } from './image-metas';
 import type { Detections } from './multiclass-nms';
 import { pasteMasks } from './paste-masks';
+import { maskTargets } from './mask-targets';
+import { hostTensor } from '../../../core/host-tensor';
+import { Loss, type LossArgs } from '../../losses/loss';
+import type { SamplingResult } from '../../task-modules/samplers/sampling-result';
 import type { RCNNTestCfg } from './rcnn-test-cfg';
 import type { RoIDetections } from './roi-head';
 
@@ -49,6 +53,12 @@ export const fcnMaskHeadOptions = z
 export type FCNMaskHeadOptions = z.input<typeof fcnMaskHeadOptions>;
 type Parsed = z.output<typeof fcnMaskHeadOptions>;
 
+/** loss_mask and the [M * h * w] 0/1 targets it was computed against. */
+export interface MaskLossResult {
+  loss: Tensor;
+  targets: Uint8Array;
+}
+
 /**
  * mmdetection's FCNMaskHead: `num_convs` ConvModules (3x3, ReLU), an upsampling ×scale_factor
  * (`deconv`: ConvTranspose2d k = s = scale_factor followed by ReLU; or nearest / bilinear
@@ -66,9 +76,13 @@ export class FCNMaskHead extends Module {
   private readonly upsampleMethod: 'deconv' | 'nearest' | 'bilinear' | null;
   private readonly scaleFactor: number;
 
+  readonly lossMask: Loss;
+
   constructor(o: Parsed, ctx: BuildContext) {
     super();
-    ctx.build(LOSSES, o.loss_mask, 'loss_mask');
+    const loss = ctx.build(LOSSES, o.loss_mask, 'loss_mask');
+    if (!(loss instanceof Loss)) throw ctx.error('loss_mask.type', 'is not a loss');
+    this.lossMask = loss;
     this.numClasses = o.num_classes;
     this.classAgnostic = o.class_agnostic;
     this.upsampleMethod = o.upsample_cfg.type;
@@ -126,6 +140,30 @@ export class FCNMaskHead extends Module {
     const classes = F.constant({ dtype: 'int32', shape: [1, C, 1, 1], data: Int32Array.from({ length: C }, (_, c) => c) });
     const oneHot = F.cast(F.equal(F.reshape(F.cast(labels, 'int32'), [R, 1, 1, 1]), classes), 'float32');
     return F.sum(F.mul(maskPreds, oneHot), 1);
+  }
+
+  /**
+   * mmdetection's FCNMaskHead.loss_and_target: the targets of every image's positive RoIs
+   * (`maskTargets`, `train_cfg.rcnn.mask_size`), then `loss_mask` = loss_mask(logits [M, C, h, w],
+   * targets, the RoIs' GT labels; label 0 with class_agnostic). No positive RoI: the sum of the
+   * (empty) logits, 0 with a gradient path.
+   */
+  lossAndTarget(maskPreds: Tensor, results: readonly SamplingResult[], gtMasks: readonly BitmapMasks[], maskSize: readonly [number, number]): MaskLossResult {
+    const targets = maskTargets(results, gtMasks, maskSize);
+    const m = maskPreds.shape[0];
+    if (m === 0) return { loss: F.sum(maskPreds), targets };
+    const [h, w] = maskPreds.shape.slice(2);
+    if (h !== maskSize[0] || w !== maskSize[1]) {
+      throw new UserError(`${this.typeName}: mask logits are ${h}x${w} but train_cfg.rcnn.mask_size is ${maskSize[0]}x${maskSize[1]}`);
+    }
+    const labels = new Int32Array(m);
+    if (!this.classAgnostic) {
+      let at = 0;
+      for (const r of results) labels.set(r.posGtLabels, (at += r.posGtLabels.length) - r.posGtLabels.length);
+    }
+    const target = F.constant(hostTensor('float32', [m, h, w], Float32Array.from(targets)));
+    const args = { labels: F.constant(hostTensor('int32', [m], labels)) } as LossArgs;
+    return { loss: this.lossMask.forward(maskPreds, target, args), targets };
   }
 
   /**

@@ -21,7 +21,8 @@ import type { BitmapMasks } from '../../../structures/masks';
 import type { LossDict } from '../../../structures/named-tensors';
 import type { SamplingResult } from '../../task-modules/samplers/sampling-result';
 import type { AssignAndSample } from '../assign-and-sample';
-import { hostGt } from '../host-gt';
+import { maskLoss, maskSizeOf } from './mask-loss';
+import { proposalBoxes, sampledRoIs, sampleRoIs } from './sample-rois';
 import type { BBoxTargets } from './bbox-targets';
 import type { RCNNTrainCfg } from './rcnn-train-cfg';
 
@@ -148,27 +149,30 @@ export class StandardRoIHead extends Module implements RoIHead {
   }
 
   /**
-   * mmdetection's StandardRoIHead.loss (box branch): per image the proposals [P_i, 5]
-   * (detached) are assigned to the GT and sampled (the GT boxes prepended with
-   * add_gt_as_proposals), the sampled RoIs of all images pooled and scored as one batch, and
-   * the box head's loss_and_target gives `loss_cls`, `acc`, `loss_bbox`.
+   * mmdetection's StandardRoIHead.loss: per image the proposals [P_i, 5] (detached) are
+   * assigned to the GT and sampled (the GT boxes prepended with add_gt_as_proposals), the
+   * sampled RoIs of all images pooled and scored as one batch, and the box head's
+   * loss_and_target gives `loss_cls`, `acc`, `loss_bbox`; with a mask head, its loss on the
+   * positive RoIs against the GT masks gives `loss_mask` (`mask-loss.ts`).
    */
   loss(feats: readonly Tensor[], proposals: readonly Tensor[], samples: readonly DetDataSample[]): RoIHeadLossResult {
     const parts = this.bboxAssignAndSample;
     const cfg = this.trainCfg;
     if (!parts || !cfg) throw new UserError("StandardRoIHead: the 'loss' mode needs train_cfg.rcnn (assigner, sampler, pos_weight) in the model config");
-    const results = samples.map((s, i) => {
-      const { gt, ignore } = hostGt(s, i);
-      const boxes = F.toHost(proposals[i]).data as Float32Array;
-      const priors = new Float32Array((boxes.length / 5) * 4);
-      for (let k = 0; k < boxes.length / 5; k++) priors.set(boxes.subarray(5 * k, 5 * k + 4), 4 * k);
-      return parts.run(priors, gt, ignore).sampling;
-    });
-    const rois = bbox2roi(results.map((r) => F.constant(hostTensor('float32', [r.posInds.length + r.negInds.length, 4], r.priors))));
+    const results = sampleRoIs(parts, proposals.map(proposalBoxes), samples);
+    const rois = sampledRoIs(results);
     const roiFeats = this.bboxRoiExtractor.forward(feats.slice(0, this.bboxRoiExtractor.numInputs), rois);
     const out = this.bboxHead.forward(roiFeats);
     const { losses, targets } = this.bboxHead.lossAndTarget(out, rois, results, cfg);
-    return { losses, samplingResults: results, rois, targets };
+    let maskTargets: Uint8Array | undefined;
+    if (this.maskHead && this.maskRoiExtractor) {
+      const shared = this.maskRoiExtractor === this.bboxRoiExtractor;
+      const branch = { extractor: this.maskRoiExtractor, head: this.maskHead, ...(shared ? { sharedFeats: roiFeats } : {}) };
+      const mask = maskLoss(branch, feats, results, samples, maskSizeOf(cfg, 'train_cfg.rcnn'));
+      losses.set('loss_mask', mask.loss);
+      maskTargets = mask.targets;
+    }
+    return { losses, samplingResults: results, rois, targets, maskTargets };
   }
 }
 
@@ -179,6 +183,8 @@ export interface RoIHeadLossResult {
   /** [R, 5] the sampled RoIs (image index, x1, y1, x2, y2). */
   rois: Tensor;
   targets: BBoxTargets;
+  /** With a mask head: the [M * h * w] 0/1 mask targets of the positive RoIs. */
+  maskTargets?: Uint8Array;
 }
 
 /** mmdetection's bbox2roi: each image's boxes prefixed by the image index, concatenated. */
