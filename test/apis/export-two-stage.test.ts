@@ -98,16 +98,46 @@ function metas(batch: number): { img_shape: HostTensor; scale_factor: HostTensor
   };
 }
 
-/** The same detections: counts, labels identical; boxes and scores within 1e-3 * max(1, |tfjs|); mask probabilities within 1e-3. */
+/**
+ * Detection k of onnxruntime matched to one of tfjs: the same label, box and score within
+ * 1e-3 * max(1, |tfjs|), the same rank where it is free. The two engines' convolutions round
+ * differently (onnxruntime's fused graph against tfjs's eager kernels), so detections whose
+ * scores agree to 1e-5 may trade ranks, and at the max_per_img cut a detection scoring
+ * within 1e-5 of the last kept one may replace it; anything else must match. Returns for each
+ * onnxruntime detection the index of its tfjs match (-1 for such a cut replacement).
+ */
+function matchDetections(da: Float32Array, la: number[], db: Float32Array, lb: number[], what: string): number[] {
+  const n = lb.length;
+  const close = (x: number, y: number) => Math.abs(x - y) <= 1e-3 * Math.max(1, Math.abs(y));
+  const same = (k: number, j: number) => la[k] === lb[j] && [0, 1, 2, 3, 4].every((c) => close(da[5 * k + c], db[5 * j + c]));
+  const lowest = n ? db[5 * (n - 1) + 4] : 0;
+  const used = new Uint8Array(n);
+  const order: number[] = [];
+  let replaced = 0;
+  for (let k = 0; k < n; k++) {
+    let j = !used[k] && same(k, k) ? k : -1;
+    for (let t = 0; j < 0 && t < n; t++) if (!used[t] && Math.abs(db[5 * t + 4] - da[5 * k + 4]) <= 1e-5 && same(k, t)) j = t;
+    if (j < 0) {
+      expect(Math.abs(da[5 * k + 4] - lowest), `${what}[${k}] (label ${la[k]}, score ${da[5 * k + 4]}) has no tfjs match and is not at the max_per_img cut (${lowest})`).to.be.at.most(1e-5);
+      replaced++;
+    } else used[j] = 1;
+    order.push(j);
+  }
+  expect(replaced, `${what}: detections replaced at the cut`).to.be.at.most(2);
+  return order;
+}
+
+/** The same detections (`matchDetections`); mask probabilities within 1e-3. */
 function expectSameDetections(onnx: Map<string, HostTensor>, tfjs: Map<string, HostTensor>, batch: number, what: string): number {
   let total = 0;
   for (let i = 0; i < batch; i++) {
     const sfx = batch > 1 ? `.${i}` : '';
     const [a, b] = [onnx.get(`dets${sfx}`)!, tfjs.get(`dets${sfx}`)!];
     expect([...a.shape], `${what} dets${sfx} shape`).to.deep.equal([...b.shape]);
-    const [da, db] = [a.data as Float32Array, b.data as Float32Array];
-    for (let k = 0; k < db.length; k++) expect(Math.abs(da[k] - db[k]), `${what} dets${sfx}[${k}]: ${da[k]} vs ${db[k]}`).to.be.at.most(1e-3 * Math.max(1, Math.abs(db[k])));
-    expect(Array.from(onnx.get(`labels${sfx}`)!.data as ArrayLike<number | bigint>, Number)).to.deep.equal(Array.from(tfjs.get(`labels${sfx}`)!.data as ArrayLike<number | bigint>, Number));
+    const labels = (m: Map<string, HostTensor>) => Array.from(m.get(`labels${sfx}`)!.data as ArrayLike<number | bigint>, Number);
+    const order = matchDetections(a.data as Float32Array, labels(onnx), b.data as Float32Array, labels(tfjs), `${what} dets${sfx}`);
+    const ma0 = onnx.get(`masks${sfx}`);
+    if (ma0) expect(order.every((j, k) => j === k), `${what}: mask models are compared in detection order`).to.equal(true);
     const mb = tfjs.get(`masks${sfx}`);
     if (mb) {
       const ma = onnx.get(`masks${sfx}`)!;

@@ -513,7 +513,6 @@ function alongLastAxis(t: tf.Tensor, axis: number, f: (t: tf.Tensor) => tf.Tenso
   return tf.transpose(f(tf.transpose(t, perm)), inv);
 }
 
-/** Extra bottom/right padding that PyTorch's ceil_mode implies (last window must start inside). */
 /** Every s-th row and column from the first (NHWC), through pad / reshape / slice, whose gradients are exact. */
 function subsample(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   const [n, h, w, c] = t.shape;
@@ -523,6 +522,7 @@ function subsample(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   return tf.reshape(tf.slice(blocks, [0, 0, 0, 0, 0, 0], [n, oh, 1, ow, 1, c]), [n, oh, ow, c]);
 }
 
+/** Extra bottom/right padding that PyTorch's ceil_mode implies (last window must start inside). */
 function ceilExtra(t: tf.Tensor4D, o: Pool2dOptions): [number, number] {
   if (!o.ceilMode) return [0, 0];
   const extra = (size: number, k: number, s: number, p: number) => {
