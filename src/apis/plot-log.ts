@@ -62,7 +62,8 @@ export async function plotLog(files: readonly string[], o: PlotLogOptions): Prom
   const curves: (ChartCurve & { file: string; key: string })[] = [];
   logs.forEach((log, i) =>
     resolved[i].forEach((key, j) => {
-      const label = o.legend?.[i * o.keys.length + j] ?? `${files[i]}_${o.keys[j]}`;
+      // mmdetection's default legend is <file>_<key>; with one file the key alone tells the curves apart
+      const label = o.legend?.[i * o.keys.length + j] ?? (files.length === 1 ? o.keys[j] : `${files[i]}_${o.keys[j]}`);
       const points = curvePoints(log, key, x === 'iter');
       if (points.length === 0) throw new FileError(log.file, `'${key}' is NaN on every line: nothing to draw`);
       curves.push({ label, points, markers: key.includes('/'), file: files[i], key });

@@ -39,7 +39,7 @@ describe('plotLog (hrdet plot-log)', function () {
   it('writes a 640x480 PNG that shows the curves (not a blank image)', async () => {
     const out = join(dir, 'sub', 'curve.png');
     const r = await plotLog([a], { keys: ['loss'], out, title: 'loss' });
-    expect(r.curves).to.deep.equal([{ label: `${a}_loss`, file: a, key: 'loss', points: 40 }]);
+    expect(r.curves).to.deep.equal([{ label: 'loss', file: a, key: 'loss', points: 40 }]);
     const meta = await sharp(out).metadata();
     expect([meta.format, meta.width, meta.height]).to.deep.equal(['png', 640, 480]);
     const { data, info } = await sharp(out).removeAlpha().raw().toBuffer({ resolveWithObject: true });

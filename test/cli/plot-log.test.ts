@@ -12,7 +12,7 @@ describe('hrdet plot-log', function () {
     const dir = tempFiles({ 'vis_data/scalars.json': LOG });
     const r = hrdet(['plot-log', 'vis_data/scalars.json', '--keys', 'loss,mIoU', '--out', 'curve.png', '--title', 'run'], { cwd: dir });
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.equal('vis_data/scalars.json_loss: 2 points (loss of vis_data/scalars.json)\nvis_data/scalars.json_mIoU: 1 points (mIoU/mIoU of vis_data/scalars.json)\n');
+    expect(r.stdout).to.equal('loss: 2 points (loss of vis_data/scalars.json)\nmIoU: 1 points (mIoU/mIoU of vis_data/scalars.json)\n');
     expect(r.stderr).to.equal('wrote curve.png (png, 640x480)\n');
     expect(existsSync(join(dir, 'curve.png'))).to.equal(true);
   });
