@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { UserError } from '../core/errors';
+import { alignDetections } from './align-detections';
 import { hostTensor, numel, shapeString, type HostTensor } from '../core/host-tensor';
 import { Random } from '../core/random';
 import type { BaseModel, OutputRule } from '../models/base-model';
@@ -204,7 +205,7 @@ async function verifyExport(
     for (const [k, shape] of shapes.entries()) {
       const inputs = verificationInputs(model, shape, (o.seed ?? 0) + k);
       const ref = forwardTfjs(model, inputs);
-      const got = await session.run(Object.fromEntries(inputs));
+      const got = alignDetections(await session.run(Object.fromEntries(inputs)), ref);
       const outputs = [...ref].filter(([name]) => session.outputNames.includes(name)).map(([name, r]) => compareOutput(name, got.get(name), r, rel, model.outputRule(name)));
       verification.runs.push({ shape, outputs });
       for (const c of outputs) {

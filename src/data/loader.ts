@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { Container } from 'inversify';
 import { ConfigError } from '../core/errors';
@@ -179,7 +180,9 @@ export class DataLoader<S extends DataSample = DataSample> {
       dataset: w.datasetCfg,
       path: w.datasetPath ?? 'dataset',
       defaultScope: w.defaultScope ?? null,
-      plugins: loadedPluginFiles(),
+      // a plugin whose file is gone (a temporary config's, long since removed) cannot be loaded
+      // again: a dataset that uses its components falls back to this thread, saying why
+      plugins: loadedPluginFiles().filter((p) => existsSync(p.file)),
       seed: this.sampler.seed,
     };
     const pool = await WorkerPool.start(w.numWorkers, data);

@@ -229,8 +229,14 @@ describe('contract: every registered model', function () {
       // export: onnxruntime reproduces the tfjs outputs (exportOnnx verifies before returning);
       // a model that does not trace yet says so in one line
       if (model.exportable) {
-        const exported = await exportOnnx(model, { shape: shape.slice(1), batch: 2 });
-        expect(exported.verification!.passed).to.equal(true);
+        // Untrained two-stage detectors score many proposals and detections within rounding of
+        // each other, so which survive NMS and top-k follows the last bits of the convolutions
+        // (and which earlier tests drew from the generator first): their export is checked
+        // here for tracing and naming only; test/apis/export-two-stage.test.ts compares the
+        // engines with weights that separate the scores.
+        const twoStage = model instanceof TwoStageDetector;
+        const exported = await exportOnnx(model, { shape: shape.slice(1), batch: 2, verify: !twoStage });
+        if (!twoStage) expect(exported.verification!.passed).to.equal(true);
         expect(exported.outputs.map((o) => o.name)).to.deep.equal(model.outputNames(2));
       } else {
         const err = await exportOnnx(model, { shape: shape.slice(1), batch: 2 }).catch((e: Error) => e);

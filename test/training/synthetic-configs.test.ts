@@ -109,6 +109,9 @@ const CASES: Case[] = [
         val_dataloader: { dataset: { data_root: r, ann_file: 'annotations/instances_train.json', data_prefix: { img: 'train/' } } },
         val_evaluator: { ann_file: join(r, 'annotations/instances_train.json') },
         train_cfg: { max_epochs: 30, val_interval: 30 },
+        // the whole two-image set is one batch: an optimizer step every batch (the configs
+        // accumulate 2 batches of 2 to make their batch of 4 fit the wasm heap)
+        optim_wrapper: { accumulative_counts: 1 },
         param_scheduler: [{ type: 'LinearLR', start_factor: 0.1, by_epoch: false, begin: 0, end: 5 }],
         default_hooks: { logger: { type: 'LoggerHook', interval: 1 }, checkpoint: { type: 'CheckpointHook', interval: 30, save_best: null } },
       }),
