@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UserError } from '../../core/errors';
 import { TRANSFORMS } from '../../registry/registries';
-import { Resize, resizeSchema, type ResizeOptions } from './resize';
+import { randomResizeKwargs, resizeTo } from './resize';
 import type { Results, Transform } from './results';
 
 const scale = z.union([z.number().int().positive(), z.array(z.number().int().positive()).length(2)]);
@@ -10,13 +10,7 @@ export const randomChoiceResizeSchema = z
   .object({
     /** The candidate scales: (w, h) pairs or single numbers (one of them alone is a list of one). */
     scales: z.union([z.array(scale).min(1), scale]),
-    /** mmcv builds the resize by this name; hrdet's (mmcv's) Resize is the one there is. */
-    resize_type: z.literal('Resize').default('Resize'),
-    // the Resize options passed on (mmcv's **resize_kwargs)
-    keep_ratio: z.boolean().default(false),
-    clip_object_border: z.boolean().default(true),
-    interpolation: z.enum(['bilinear', 'nearest']).default('bilinear'),
-    backend: z.literal('cv2').default('cv2'),
+    ...randomResizeKwargs,
   })
   .strict();
 export type RandomChoiceResizeOptions = z.output<typeof randomChoiceResizeSchema>;
@@ -40,9 +34,7 @@ export class RandomChoiceResize implements Transform {
     const rng = results.rng;
     if (!rng) throw new UserError(`${results.img_path ?? '<results>'}: RandomChoiceResize needs results.rng, the seeded generator the data loader passes`);
     const scaleIdx = rng.int(this.scales.length);
-    const { scales: _s, resize_type: _t, ...kwargs } = this.o;
-    const resize = new Resize(resizeSchema.parse({ ...kwargs, scale: this.scales[scaleIdx] }) as ResizeOptions);
-    return { ...resize.transform(results), scale_idx: scaleIdx };
+    return { ...resizeTo(this.o, this.scales[scaleIdx], results), scale_idx: scaleIdx };
   }
 }
 

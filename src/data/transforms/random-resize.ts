@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UserError } from '../../core/errors';
 import { TRANSFORMS } from '../../registry/registries';
 import type { BuildContext } from '../../registry/build-context';
-import { Resize, resizeSchema, type ResizeOptions } from './resize';
+import { randomResizeKwargs, resizeTo } from './resize';
 import type { Results, Transform } from './results';
 
 const pair = z.array(z.number().int().positive()).length(2);
@@ -13,13 +13,7 @@ export const randomResizeSchema = z
     /** (w, h) scaled by a ratio drawn from `ratio_range`, or two (w, h) bounds to draw each edge between. */
     scale: z.union([pair, z.array(pair).length(2)]),
     ratio_range: range.nullable().default(null),
-    /** mmcv builds the resize by this name; hrdet's (mmcv's) Resize is the one there is. */
-    resize_type: z.literal('Resize').default('Resize'),
-    // the Resize options passed on (mmcv's **resize_kwargs)
-    keep_ratio: z.boolean().default(false),
-    clip_object_border: z.boolean().default(true),
-    interpolation: z.enum(['bilinear', 'nearest']).default('bilinear'),
-    backend: z.literal('cv2').default('cv2'),
+    ...randomResizeKwargs,
   })
   .strict();
 export type RandomResizeOptions = z.output<typeof randomResizeSchema>;
@@ -38,9 +32,7 @@ export class RandomResize implements Transform {
     const rng = results.rng;
     if (!rng) throw new UserError(`${results.img_path ?? '<results>'}: RandomResize needs results.rng, the seeded generator the data loader passes`);
     const scale = this.randomScale(() => rng.next(), (lo, hi) => rng.between(lo, hi));
-    const { scale: _s, ratio_range: _r, resize_type: _t, ...kwargs } = this.o;
-    const resize = new Resize(resizeSchema.parse({ ...kwargs, scale }) as ResizeOptions);
-    return { ...resize.transform(results), scale };
+    return { ...resizeTo(this.o, scale, results), scale };
   }
 
   /** The (w, h) target: `uniform` in [0, 1), `between` an integer with both ends included. */

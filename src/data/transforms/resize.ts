@@ -9,19 +9,38 @@ import type { Results, Transform } from './results';
 const size = z.union([z.number().int().positive(), z.array(z.number().int().positive()).length(2)]);
 const factor = z.union([z.number().positive(), z.array(z.number().positive()).length(2)]);
 
+/** Resize's options besides its target. */
+const resizeKwargs = {
+  keep_ratio: z.boolean().default(false),
+  clip_object_border: z.boolean().default(true),
+  interpolation: z.enum(['bilinear', 'nearest']).default('bilinear'),
+  backend: z.literal('cv2').default('cv2'),
+};
+
 export const resizeSchema = z
   .object({
     /** Target (w, h), or one number for both; with keep_ratio the long and short edge limits. */
     scale: size.nullable().optional(),
     /** Instead of `scale`: multiply (w, h) by this (one number or [w, h]). */
     scale_factor: factor.nullable().optional(),
-    keep_ratio: z.boolean().default(false),
-    clip_object_border: z.boolean().default(true),
-    interpolation: z.enum(['bilinear', 'nearest']).default('bilinear'),
-    backend: z.literal('cv2').default('cv2'),
+    ...resizeKwargs,
   })
   .strict();
 export type ResizeOptions = z.output<typeof resizeSchema>;
+
+/** What mmcv's random resizes take besides their scales: `resize_type` and the Resize options they pass on (**resize_kwargs). */
+export const randomResizeKwargs = {
+  /** mmcv builds the resize by this name; hrdet's (mmcv's) Resize is the one there is. */
+  resize_type: z.literal('Resize').default('Resize'),
+  ...resizeKwargs,
+};
+type RandomResizeKwargs = { [K in keyof typeof resizeKwargs]: z.output<(typeof resizeKwargs)[K]> };
+
+/** mmcv's Resize to a drawn `scale` with a random resize's pass-on options. */
+export function resizeTo(o: RandomResizeKwargs, scale: number | number[], results: Results): Results {
+  const { keep_ratio, clip_object_border, interpolation, backend } = o;
+  return new Resize(resizeSchema.parse({ keep_ratio, clip_object_border, interpolation, backend, scale })).transform(results);
+}
 
 /**
  * mmdet's Resize. With `keep_ratio` the image is scaled by min(long / max(h, w), short / min(h, w))
